@@ -5,7 +5,7 @@
  *
  * Shared by `source/tfrecord` (the incremental parser below) and `sink/tfrecord` (`frameRecord`).
  */
-import { crc32c } from '@aws-crypto/crc32c';
+import { crc32c } from './crc32c.js';
 
 /** Bytes before a record's data: the length and its CRC. */
 export const HEADER_BYTES = 12;

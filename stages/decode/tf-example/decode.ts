@@ -26,7 +26,7 @@ function kindOf(f: TfFeature | undefined): Kind | null {
   return f.float_list ? 'float_list' : f.int64_list ? 'int64_list' : f.bytes_list ? 'bytes_list' : null;
 }
 
-function listOf(f: TfFeature | undefined): unknown[] {
+function listOf(f: TfFeature | undefined): ArrayLike<unknown> {
   return (f?.float_list ?? f?.int64_list ?? f?.bytes_list)?.value ?? [];
 }
 
@@ -73,7 +73,7 @@ export function bytesJson(b: Uint8Array): string {
  * featureJson({ int64_list: { value: [Long.fromString('9007199254740993')] } }) // ['9007199254740993']
  */
 export function featureJson(f: TfFeature | undefined): (number | string)[] {
-  if (f?.float_list) return f.float_list.value.map(float32Json);
+  if (f?.float_list) return Array.from(f.float_list.value, float32Json);
   if (f?.int64_list) return f.int64_list.value.map((v) => int64Json(v as Int64));
   if (f?.bytes_list) return f.bytes_list.value.map(bytesJson);
   return [];
@@ -116,11 +116,11 @@ interface Compiled {
   shapeText: string;
 }
 
-function fill(c: Compiled, kind: Kind, list: unknown[]): FeatureValue {
+function fill(c: Compiled, kind: Kind, list: ArrayLike<unknown>): FeatureValue {
   const n = list.length;
   const { dtype } = c.spec;
-  if (dtype === 'string') return (list as Uint8Array[]).map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8'));
-  if (dtype === 'bytes') return (list as Uint8Array[]).map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64'));
+  if (dtype === 'string') return Array.from(list as ArrayLike<Uint8Array>).map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8'));
+  if (dtype === 'bytes') return Array.from(list as ArrayLike<Uint8Array>).map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64'));
   if (dtype === 'int64') {
     const out = new BigInt64Array(n);
     for (let i = 0; i < n; i++) out[i] = int64Big(list[i] as Int64);
@@ -139,14 +139,17 @@ function fill(c: Compiled, kind: Kind, list: unknown[]): FeatureValue {
     }
     return out;
   }
-  const out = new Float32Array(n);
   if (kind === 'float_list') {
+    // The decoder made this Float32Array for this record alone: it is handed on without a copy.
+    const floats = list as Float32Array;
     for (let i = 0; i < n; i++) {
-      const x = list[i] as number;
+      const x = floats[i]!;
       if (x - x !== 0) throw new RecordError('not-finite', `feature "${c.name}": expected a finite number${n > 1 ? ` at element ${i}` : ''}, got ${x}`);
-      out[i] = x;
     }
-  } else {
+    return floats;
+  }
+  const out = new Float32Array(n);
+  {
     for (let i = 0; i < n; i++) {
       const v = list[i] as Int64;
       out[i] = typeof v === 'number' ? v : v.toNumber();
