@@ -19,6 +19,7 @@ import select from './post/select/index.js';
 import jsonlSink from './sink/jsonl/index.js';
 import csvSink from './sink/csv/index.js';
 import tfrecordSink from './sink/tfrecord/index.js';
+import metricsSink from './sink/metrics/index.js';
 
 /**
  * The built-in stages: an explicit list (tests and plugins build registries of their own).
@@ -51,4 +52,5 @@ export const builtinStages: StageDefinition[] = [
   jsonlSink,
   csvSink,
   tfrecordSink,
+  metricsSink,
 ];

@@ -24,5 +24,7 @@ export function formatSummary(s: RunSummary): string {
     ...(complete ? [] : [`  throughput ${n(s.recordsPerSecond)} records/s`]),
     `  output     ${s.outputs.join(', ')}`,
   );
+  // Sinks that aggregate (metrics) print their own report after the counts.
+  for (const report of Object.values(s.reports ?? {})) lines.push('', ...report.lines);
   return lines.join('\n') + '\n';
 }

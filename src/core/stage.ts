@@ -69,10 +69,17 @@ export interface TransformInstance<In, Out> {
   close?(): Promise<void> | void;
 }
 
-/** Writes the rows of one partition; `end` flushes and closes the partition's output. */
+/**
+ * Writes the rows of one partition; `end` flushes and closes the partition's output.
+ *
+ * `end` may resolve to a JSON value: the partition's *state* (e.g. a metrics sink's counts and
+ * sums). The engine stores it in the partition's manifest entry, the commit point, so a resumed
+ * run still has the state of every partition, and hands all of them to the sink definition's
+ * `finish` once every partition is committed.
+ */
 export interface RowWriter {
   write(rows: Row[]): Promise<void> | void;
-  end(): Promise<void>;
+  end(): Promise<Json | void>;
 }
 
 /** A sink opens one writer per partition. */
@@ -128,6 +135,34 @@ export interface SinkDefinition<Options = any> extends BaseDefinition<Options> {
   /** The directory (URI) this sink writes into, for commit and `_SUCCESS`. */
   outputDir(options: Options, ctx: StageContext): string;
   create(options: Options, ctx: StageContext): SinkInstance | Promise<SinkInstance>;
+  /**
+   * Runs once in the coordinator after every partition is committed (also when a rerun finds
+   * them all committed already), before `_SUCCESS` is written. `states` holds what each
+   * partition's writer returned from `end()`, in partition order, read from the manifest, so
+   * partitions committed by an earlier, interrupted run count too. A sink that aggregates
+   * (metrics) merges the states here, writes its result into its `outputDir` (atomically,
+   * through `ctx.storage`), and returns a report: `lines` are printed after the run summary,
+   * `result` goes into the run summary (`_SUCCESS`, `--json`) under `reports[<config path>]`.
+   * Merging must depend on the states alone (associative, no order or worker dependence), so
+   * states from other machines merge the same way. A throw fails the run (exit 1) before
+   * `_SUCCESS`; rerunning the same command retries only this step.
+   *
+   * @example
+   * async finish(options, states, ctx) {
+   *   const total = states.reduce((n, s) => n + (s as { rows: number }).rows, 0);
+   *   await ctx.storage.writeAtomic(joinUri(ctx.resolve(options.uri), 'count.json'), JSON.stringify({ total }));
+   *   return { lines: [`rows: ${total}`], result: { total } };
+   * }
+   */
+  finish?(options: Options, states: Json[], ctx: StageContext): Promise<SinkReport>;
+}
+
+/** What a sink's `finish` reports at the end of a run. */
+export interface SinkReport {
+  /** Lines printed on stderr after the run summary, e.g. a table of metrics. */
+  lines: string[];
+  /** JSON put into the run summary under `reports[<sink's config path>]`. */
+  result: Json;
 }
 
 export type StageDefinition = SourceDefinition | TransformDefinition | SinkDefinition;

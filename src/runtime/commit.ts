@@ -1,5 +1,5 @@
 import { SluiceError } from '../core/errors.js';
-import type { Counts, Partition } from '../core/types.js';
+import type { Counts, Json, Partition } from '../core/types.js';
 import { joinUri, type Storage } from '../storage/index.js';
 import type { PartitionResult } from './partition.js';
 
@@ -19,6 +19,8 @@ export interface ManifestEntry {
   end: number;
   counts: Counts;
   files: string[];
+  /** The sinks' partition states (see `RowWriter.end`), by sink position; absent when none has one. */
+  states?: (Json | null)[];
   committedAt: string;
 }
 
@@ -87,6 +89,7 @@ export class OutputCommitter {
       end: partition.end,
       counts: result.counts,
       files: result.outputs.map((f) => f.final),
+      ...(result.states.some((s) => s !== null) && { states: result.states }),
       committedAt: new Date().toISOString(),
     };
     await this.storage.writeAtomic(joinUri(this.manifestDir, `p${pad(partition.id)}.json`), JSON.stringify(entry));

@@ -1,5 +1,5 @@
 import type { Chunk, PartitionContext, Row, RowWriter } from '../core/stage.js';
-import type { Counts, Partition, Prediction } from '../core/types.js';
+import type { Counts, Json, Partition, Prediction } from '../core/types.js';
 import { isFailure } from '../core/failure.js';
 import { mapAsync } from '../core/stream.js';
 import { joinUri, type Storage } from '../storage/index.js';
@@ -18,6 +18,8 @@ export interface PartitionResult {
   id: number;
   counts: Counts;
   outputs: OutputFile[];
+  /** What each sink's writer returned from `end()`, by sink position (null: nothing). */
+  states: (Json | null)[];
 }
 
 /** `part-00007-of-00032.jsonl`: the committed name of partition 7 of 32. */
@@ -81,6 +83,7 @@ export async function runPartition(inst: Instances, partition: Partition, env: A
     live?.add(0, rows.length, errorRows.length);
   };
 
+  let states: (Json | null)[];
   try {
     await new Promise<void>((resolve, reject) => {
       stream
@@ -88,7 +91,8 @@ export async function runPartition(inst: Instances, partition: Partition, env: A
         .stopOnError(reject)
         .done(resolve);
     });
-    await Promise.all([...writers, errorWriter].map((w) => w.end()));
+    const ended = await Promise.all([...writers, errorWriter].map((w) => w.end()));
+    states = ended.slice(0, writers.length).map((s) => s ?? null);
   } catch (err) {
     live?.subtract(counts);
     // Close what was opened so no descriptor leaks; the temp files are cleaned up by the committer.
@@ -101,5 +105,5 @@ export async function runPartition(inst: Instances, partition: Partition, env: A
       `partition ${partition.id} (${partition.source}) does not reconcile: read ${counts.read} records but wrote ${counts.written} and failed ${counts.failed}`,
     );
   }
-  return { id: partition.id, counts, outputs };
+  return { id: partition.id, counts, outputs, states };
 }

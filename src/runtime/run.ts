@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { SluiceError, describeError } from '../core/errors.js';
 import type { Counts, Json, Partition } from '../core/types.js';
+import type { SinkReport } from '../core/stage.js';
 import type { LoadedConfig } from '../config/load.js';
 import { outputDirs, type Graph } from '../graph/build.js';
 import type { Storage } from '../storage/index.js';
@@ -12,6 +13,7 @@ import type { PartitionResult } from './partition.js';
 import { configFingerprint, planPartitions } from './plan.js';
 import type { ProgressReporter } from './progress.js';
 import { versions } from './versions.js';
+import { finishSinks } from './finish.js';
 import { startPool, type PartitionPool } from './pool.js';
 
 export interface RunOptions {
@@ -41,6 +43,8 @@ export interface RunSummary {
   outputs: string[];
   versions: { sluice: string; tfjs: string; node: string };
   maxRssBytes: number;
+  /** What sinks with a `finish` hook reported (e.g. metrics), by config path; absent when none has. */
+  reports?: Record<string, SinkReport>;
 }
 
 /**
@@ -167,6 +171,8 @@ export async function run(loaded: LoadedConfig, graph: Graph, storage: Storage, 
   };
   const why = overBudget(counts, budget, true);
   if (why) throw new SluiceError(counts.written === 0 ? 'NOTHING_SUCCEEDED' : 'ERROR_BUDGET', why);
+  const reports = await finishSinks(graph, [...committed.values()]);
+  if (Object.keys(reports).length) summary.reports = reports;
   await committer.succeed(summary);
   return summary;
 }

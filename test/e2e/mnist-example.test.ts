@@ -1,0 +1,50 @@
+/**
+ * The MNIST example evaluates a real model on real labelled data: TFX's mnist.tfrecord (1000
+ * tf.Example, read in place from ../shared) through examples/mnist/pipeline.json. Its accuracy
+ * must clear a sane floor, and its metrics.json must agree with the predictions it wrote.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ROOT, readParts, sluice } from '../helpers/cli.js';
+import { logLossTerm } from '../helpers/metrics-reference.js';
+
+const FIXTURE = path.resolve(ROOT, '../shared/fixtures/tfrecord/mnist.tfrecord');
+const skip = fs.existsSync(FIXTURE) ? false : `${FIXTURE} is absent (../shared is not beside the project)`;
+
+test('examples/mnist: accuracy >= 0.85 on 1000 TFX digits, and metrics.json agrees with the predictions', { skip }, () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-mnist-'));
+  try {
+    const r = sluice([
+      'run', path.join(ROOT, 'examples/mnist/pipeline.json'),
+      '--set', `sink.0.uri=${out}/predictions`, '--set', `sink.1.uri=${out}/metrics`, '--set', `errors.uri=${out}/errors`,
+    ]);
+    assert.equal(r.status, 0, r.stderr);
+    const m = JSON.parse(fs.readFileSync(path.join(out, 'metrics/metrics.json'), 'utf8'));
+    assert.equal(m.records, 1000);
+    assert.ok(m.metrics.accuracy >= 0.85, `accuracy ${m.metrics.accuracy}`);
+
+    // Recomputed from the written predictions (topk over all 10 classes: the full distribution).
+    const rows = readParts(path.join(out, 'predictions'));
+    assert.equal(rows.length, 1000);
+    const matrix = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
+    let top3 = 0;
+    let logLoss = 0;
+    for (const row of rows) {
+      const label: number = row.image_class[0];
+      const { classes, scores } = row.prediction;
+      matrix[label]![classes[0]]!++;
+      if (classes.slice(0, 3).includes(label)) top3++;
+      logLoss += logLossTerm(scores[classes.indexOf(label)]);
+    }
+    assert.deepEqual(m.metrics.confusionMatrix.matrix, matrix);
+    assert.equal(m.metrics.accuracy, matrix.reduce((a, row, c) => a + row[c]!, 0) / 1000);
+    assert.equal(m.metrics.topKAccuracy, top3 / 1000);
+    assert.ok(Math.abs(m.metrics.logLoss - logLoss / 1000) <= 1e-9);
+    assert.match(r.stderr, /metrics: multiclass on "image_class", 1,000 records → .*metrics\.json\n {2}accuracy {10}0\.9\d{3}\n {2}top-3 accuracy {4}0\.9\d{3}\n/);
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+});
