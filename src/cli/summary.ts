@@ -24,5 +24,10 @@ export function formatSummary(s: RunSummary): string {
     ...(complete ? [] : [`  throughput ${n(s.recordsPerSecond)} records/s`]),
     `  output     ${s.outputs.join(', ')}`,
   );
+  // What stages reported about themselves (e.g. "/model  batchSize 128, configuredBatchSize 256, outOfMemory 1").
+  for (const [path, facts] of Object.entries(s.stageFacts ?? {})) {
+    if (facts === null || typeof facts !== 'object' || Array.isArray(facts)) continue;
+    lines.push(`  ${path.padEnd(10)} ${Object.entries(facts).map(([k, v]) => `${k} ${typeof v === 'number' ? n(v) : JSON.stringify(v)}`).join(', ')}`);
+  }
   return lines.join('\n') + '\n';
 }

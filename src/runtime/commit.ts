@@ -1,5 +1,5 @@
 import { SluiceError } from '../core/errors.js';
-import type { Counts, Partition } from '../core/types.js';
+import type { Counts, Json, Partition } from '../core/types.js';
 import { joinUri, type Storage } from '../storage/index.js';
 import type { PartitionResult } from './partition.js';
 
@@ -20,6 +20,8 @@ export interface ManifestEntry {
   counts: Counts;
   files: string[];
   committedAt: string;
+  /** What the stages reported about this partition, by config path (see `StageReport`). */
+  facts?: Record<string, Record<string, Json>>;
 }
 
 const pad = (n: number) => String(n).padStart(5, '0');
@@ -88,6 +90,7 @@ export class OutputCommitter {
       counts: result.counts,
       files: result.outputs.map((f) => f.final),
       committedAt: new Date().toISOString(),
+      ...(result.facts && Object.keys(result.facts).length ? { facts: result.facts } : {}),
     };
     await this.storage.writeAtomic(joinUri(this.manifestDir, `p${pad(partition.id)}.json`), JSON.stringify(entry));
     return entry;

@@ -1,5 +1,5 @@
 import type { Chunk, PartitionContext, Row, RowWriter } from '../core/stage.js';
-import type { Counts, Partition, Prediction } from '../core/types.js';
+import type { Counts, Json, Partition, Prediction } from '../core/types.js';
 import { isFailure } from '../core/failure.js';
 import { mapAsync } from '../core/stream.js';
 import { joinUri, type Storage } from '../storage/index.js';
@@ -18,6 +18,10 @@ export interface PartitionResult {
   id: number;
   counts: Counts;
   outputs: OutputFile[];
+  /** Facts the stages reported (see `StageReport`), by config path, e.g. `{"/model": {"batchSize": 128}}`. */
+  facts?: Record<string, Record<string, Json>>;
+  /** Warnings the stages gave, by `<config path> <id>`; the coordinator prints each once. */
+  warnings?: Record<string, string>;
 }
 
 /** `part-00007-of-00032.jsonl`: the committed name of partition 7 of 32. */
@@ -101,5 +105,17 @@ export async function runPartition(inst: Instances, partition: Partition, env: A
       `partition ${partition.id} (${partition.source}) does not reconcile: read ${counts.read} records but wrote ${counts.written} and failed ${counts.failed}`,
     );
   }
-  return { id: partition.id, counts, outputs };
+  return { id: partition.id, counts, outputs, ...stageReports(inst) };
+}
+
+/** What every transform has to report after a completed partition (see `StageReport`). */
+function stageReports(inst: Instances): Pick<PartitionResult, 'facts' | 'warnings'> {
+  const facts: Record<string, Record<string, Json>> = {};
+  const warnings: Record<string, string> = {};
+  for (const t of inst.transforms) {
+    const report = t.instance.report?.();
+    if (report?.facts) facts[t.path] = report.facts;
+    for (const [id, message] of Object.entries(report?.warnings ?? {})) warnings[`${t.path} ${id}`] = message;
+  }
+  return { facts, warnings };
 }
