@@ -267,7 +267,8 @@ export default defineStage<TfjsOptions>()({
       transform: (input) =>
         input.through(rechunk<KeyedInstance>(model.maxBatch)).through(mapAsync(predict, { concurrency: 1, ordered: true })),
       report() {
-        const facts = { batchSize: state.batchSize, outOfMemory: state.outOfMemory };
+        // liveTensors: what this thread holds between partitions (the model's weights); it must not grow.
+        const facts = { batchSize: state.batchSize, outOfMemory: state.outOfMemory, liveTensors: liveTensors() ?? null };
         state.outOfMemory = 0;
         const leak = guard.warning();
         return leak ? { facts, warnings: { 'tensor-leak': leak } } : { facts };
