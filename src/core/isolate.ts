@@ -7,11 +7,11 @@
  * by bisection (`predictIsolating` in stages/model/tfjs).
  */
 import h from 'highland';
+import type Highland from 'highland';
 import type { Chunk, ChunkStream, PartitionContext, StageReport, TransformInstance } from './stage.js';
 import type { StageKind } from './types.js';
 import { RecordError, isFailure, toFailure } from './failure.js';
 import { describeError } from './errors.js';
-import { mapAsync } from './stream.js';
 import { LeakGuard, liveTensors } from './tensors.js';
 
 /** Which stage a wrapper runs, for Failures and warnings: its kind, config path and type. */
@@ -21,19 +21,30 @@ export interface StageLabel {
   type: string;
 }
 
-/** Runs one chunk through the stage on a stream of its own; rejects when the stage throws or its stream errors. */
-function runChunk<In, Out>(instance: TransformInstance<In, Out>, chunk: Chunk<In>, part: PartitionContext): Promise<Chunk<Out>> {
-  return new Promise((resolve, reject) => {
-    try {
-      instance
-        .transform(h([chunk]), part)
-        .collect()
-        .toCallback((err, chunks) => (err ? reject(err) : resolve((chunks ?? []).flat())));
-    } catch (err) {
-      reject(err);
-    }
-  });
+/**
+ * Runs one chunk through the stage on a stream of its own; `done` gets the stage's error (a throw,
+ * a stream error, a rejection) or its output. Callbacks, not `collect()` and promises: highland's
+ * `collect` costs ~0.2 ms of CPU per call, `each`/`done` a tenth of that, and this runs per chunk
+ * and per stage.
+ */
+function runChunk<In, Out>(instance: TransformInstance<In, Out>, chunk: Chunk<In>, part: PartitionContext, done: (failure: { error: unknown } | null, out?: Chunk<Out>) => void): void {
+  let stream: ChunkStream<Out>;
+  try {
+    stream = instance.transform(h([chunk]), part);
+  } catch (error) {
+    done({ error });
+    return;
+  }
+  const got: Chunk<Out>[] = [];
+  let failure: { error: unknown } | null = null;
+  stream
+    .stopOnError((error: unknown) => (failure ??= { error }))
+    .each((c: Chunk<Out>) => void got.push(c))
+    .done(() => (failure ? done(failure) : done(null, got.length === 1 ? got[0]! : got.flat())));
 }
+
+const runChunkAsync = <In, Out>(instance: TransformInstance<In, Out>, chunk: Chunk<In>, part: PartitionContext): Promise<Chunk<Out>> =>
+  new Promise((resolve, reject) => runChunk(instance, chunk, part, (failure, out) => (failure ? reject(failure.error) : resolve(out!))));
 
 /**
  * Wraps a one-to-one stage so that each chunk runs through it alone; when a chunk fails, its
@@ -53,33 +64,51 @@ export function isolateRecords<In, Out>(label: StageLabel, instance: TransformIn
   const fail = (record: In, err: unknown) =>
     toFailure(label.kind, record as object as Parameters<typeof toFailure>[1], err instanceof RecordError ? err : new RecordError('error', `${name}: ${describeError(err)}`));
 
+  // After `chunk` failed with `err`: a single record fails alone, a longer chunk is tried in halves.
+  const afterFailure = async (chunk: Chunk<In>, err: unknown, part: PartitionContext): Promise<Chunk<Out>> => {
+    if (chunk.length === 1) {
+      const only = chunk[0]!;
+      return [isFailure(only) ? only : fail(only as In, err)];
+    }
+    const mid = Math.ceil(chunk.length / 2);
+    const left = await isolate(chunk.slice(0, mid), part);
+    return left.concat(await isolate(chunk.slice(mid), part));
+  };
   const isolate = async (chunk: Chunk<In>, part: PartitionContext): Promise<Chunk<Out>> => {
     try {
-      return await runChunk(instance, chunk, part);
+      return await runChunkAsync(instance, chunk, part);
     } catch (err) {
-      if (chunk.length === 1) {
-        const only = chunk[0]!;
-        return [isFailure(only) ? only : fail(only as In, err)];
-      }
-      const mid = Math.ceil(chunk.length / 2);
-      const left = await isolate(chunk.slice(0, mid), part);
-      return left.concat(await isolate(chunk.slice(mid), part));
+      return afterFailure(chunk, err, part);
     }
   };
 
   return {
     transform: (input: ChunkStream<In>, part: PartitionContext): ChunkStream<Out> =>
-      input.through(
-        mapAsync(
-          async (chunk: Chunk<In>) => {
-            const before = liveTensors();
-            const out = await isolate(chunk, part);
-            guard.observe(before, liveTensors());
-            return out;
-          },
-          { concurrency: 1, ordered: true },
-        ),
-      ),
+      input.consume((err: Error, chunk: Chunk<In> | Highland.Nil, push: (err: Error | null, x?: Chunk<Out> | Highland.Nil) => void, next: () => void) => {
+        if (err) {
+          push(err);
+          next();
+          return;
+        }
+        if (h.isNil(chunk)) {
+          push(null, h.nil);
+          return;
+        }
+        const before = liveTensors();
+        const emit = (out: Chunk<Out>) => {
+          guard.observe(before, liveTensors());
+          push(null, out);
+          next();
+        };
+        // The whole chunk first (the common, clean case); halves only when it fails.
+        runChunk(instance, chunk, part, (failure, out) => {
+          if (!failure) return emit(out!);
+          afterFailure(chunk, failure.error, part).then(emit, (e: unknown) => {
+            push(e as Error);
+            next();
+          });
+        });
+      }),
     report(): StageReport {
       const inner = instance.report?.() ?? {};
       const leak = guard.warning();
