@@ -138,7 +138,7 @@ export async function run(loaded: LoadedConfig, graph: Graph, storage: Storage, 
       if (!partition) return;
       const result = await attempt(partition);
       if (!result) return;
-      for (const [key, message] of Object.entries(result.warnings ?? {})) warn(key, `${key.split(' ')[0]}: ${message}`);
+      for (const [key, message] of Object.entries(result.warnings ?? {})) warn(key, message);
       const why = overBudget(counters.snapshot(), budget, false);
       if (why) {
         stop(new SluiceError('ERROR_BUDGET', why));
