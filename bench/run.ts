@@ -245,6 +245,8 @@ async function main(): Promise<void> {
     (os.loadavg()[1]! > os.cpus().length + 0.5 ? ': other processes competed for the CPU, so these ratios are unreliable' : ''));
   // Issue 4's check, in its own process: TFRecord read+decode beside the model's own speed.
   execFileSync(process.execPath, [path.join(projectRoot, 'dist/bench/tfrecord.js')], { stdio: 'inherit' });
+  // Issue 8's real out-of-memory case (a batch that exceeds the 4 GB wasm heap), in its own process.
+  execFileSync(process.execPath, [path.join(projectRoot, 'dist/bench/oom.js')], { stdio: 'inherit' });
   if (errors.size > 0) {
     console.log(`\n${errors.size} contender(s) failed; see the ERROR lines above.`);
     process.exitCode = 1;

@@ -26,5 +26,10 @@ export function formatSummary(s: RunSummary): string {
   );
   // Sinks that aggregate (metrics) print their own report after the counts.
   for (const report of Object.values(s.reports ?? {})) lines.push('', ...report.lines);
+  // What stages reported about themselves (e.g. "/model  batchSize 128, configuredBatchSize 256, outOfMemory 1").
+  for (const [path, facts] of Object.entries(s.stageFacts ?? {})) {
+    if (facts === null || typeof facts !== 'object' || Array.isArray(facts)) continue;
+    lines.push(`  ${path.padEnd(10)} ${Object.entries(facts).map(([k, v]) => `${k} ${typeof v === 'number' ? n(v) : JSON.stringify(v)}`).join(', ')}`);
+  }
   return lines.join('\n') + '\n';
 }

@@ -63,9 +63,21 @@ export interface SourceInstance {
   close?(): Promise<void> | void;
 }
 
+/**
+ * What a stage tells the run about itself after a partition: `facts` (JSON, e.g. the batch size
+ * in use) are kept with the partition's commit and summarised in the run summary; `warnings` are
+ * one-line messages by a stable id, printed once per run whatever the number of workers.
+ */
+export interface StageReport {
+  facts?: Record<string, Json>;
+  warnings?: Record<string, string>;
+}
+
 /** decode / key / model / post: a stream transform; Failures pass through unchanged. */
 export interface TransformInstance<In, Out> {
   transform(input: ChunkStream<In>, part: PartitionContext): ChunkStream<Out>;
+  /** Called after each partition that completed: see `StageReport`. */
+  report?(): StageReport;
   close?(): Promise<void> | void;
 }
 
@@ -126,6 +138,12 @@ export interface TransformDefinition<Options = any, In = any, Out = any> extends
   /** key only: the input fields this stage forwards to the output. */
   forwards?(options: Options): string[];
   create(options: Options, ctx: StageContext): TransformInstance<In, Out> | Promise<TransformInstance<In, Out>>;
+  /**
+   * The run summary's view of the facts this stage reported per partition (see `StageReport`),
+   * e.g. the smallest batch size any worker ended with; without it the summary shows the facts
+   * of the last partition.
+   */
+  summarizeFacts?(facts: Record<string, Json>[], options: Options): Json;
 }
 
 export interface SinkDefinition<Options = any> extends BaseDefinition<Options> {

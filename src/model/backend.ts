@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { guardWasmMalloc } from './memory.js';
 
 /** The backends a `model` stage may ask for; `auto` means `wasm`. */
 export type BackendName = 'auto' | 'wasm' | 'cpu' | 'tensorflow';
@@ -107,5 +108,7 @@ export async function initBackend(name: BackendName): Promise<string> {
   // cpu backend prints on first use, which would land in Sluice's progress output on stderr.
   tf.enableProdMode();
   await tf.ready();
+  // A failed wasm allocation must throw, not corrupt the heap (see memory.ts).
+  if (wanted === 'wasm') guardWasmMalloc(tf.backend());
   return tf.getBackend();
 }

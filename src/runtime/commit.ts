@@ -22,6 +22,8 @@ export interface ManifestEntry {
   /** The sinks' partition states (see `RowWriter.end`), by sink position; absent when none has one. */
   states?: (Json | null)[];
   committedAt: string;
+  /** What the stages reported about this partition, by config path (see `StageReport`). */
+  facts?: Record<string, Record<string, Json>>;
 }
 
 const pad = (n: number) => String(n).padStart(5, '0');
@@ -91,6 +93,7 @@ export class OutputCommitter {
       files: result.outputs.map((f) => f.final),
       ...(result.states.some((s) => s !== null) && { states: result.states }),
       committedAt: new Date().toISOString(),
+      ...(result.facts && Object.keys(result.facts).length ? { facts: result.facts } : {}),
     };
     await this.storage.writeAtomic(joinUri(this.manifestDir, `p${pad(partition.id)}.json`), JSON.stringify(entry));
     return entry;

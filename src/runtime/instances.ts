@@ -1,5 +1,6 @@
 import type { SinkInstance, SourceInstance, TransformInstance } from '../core/stage.js';
 import type { Graph } from '../graph/build.js';
+import { isolateRecords } from '../core/isolate.js';
 
 /** The live stages of one worker: created once per thread (the model loads once), reused per partition. */
 export interface Instances {
@@ -23,7 +24,11 @@ export async function createInstances(graph: Graph): Promise<Instances> {
     const source = track(await graph.source.def.create(graph.source.options, graph.source.ctx));
     const transforms = [];
     for (const t of graph.transforms) {
-      transforms.push({ path: t.path, instance: track(await t.def.create(t.options, t.ctx)) });
+      const instance = track(await t.def.create(t.options, t.ctx));
+      // One-to-one stages run under the shared poison-record isolation and leak guard; the model
+      // batches across chunks and does both itself.
+      const safe = t.def.kind === 'model' ? instance : isolateRecords({ kind: t.def.kind, path: t.path, type: t.def.type }, instance);
+      transforms.push({ path: t.path, instance: safe });
     }
     const sinks = [];
     for (const s of graph.sinks) sinks.push(track(await s.def.create(s.options, s.ctx)));

@@ -20,6 +20,10 @@ export interface PartitionResult {
   outputs: OutputFile[];
   /** What each sink's writer returned from `end()`, by sink position (null: nothing). */
   states: (Json | null)[];
+  /** Facts the stages reported (see `StageReport`), by config path, e.g. `{"/model": {"batchSize": 128}}`. */
+  facts?: Record<string, Record<string, Json>>;
+  /** Warnings the stages gave, by `<config path> <id>`; the coordinator prints each once. */
+  warnings?: Record<string, string>;
 }
 
 /** `part-00007-of-00032.jsonl`: the committed name of partition 7 of 32. */
@@ -105,5 +109,17 @@ export async function runPartition(inst: Instances, partition: Partition, env: A
       `partition ${partition.id} (${partition.source}) does not reconcile: read ${counts.read} records but wrote ${counts.written} and failed ${counts.failed}`,
     );
   }
-  return { id: partition.id, counts, outputs, states };
+  return { id: partition.id, counts, outputs, states, ...stageReports(inst) };
+}
+
+/** What every transform has to report after a completed partition (see `StageReport`). */
+function stageReports(inst: Instances): Pick<PartitionResult, 'facts' | 'warnings'> {
+  const facts: Record<string, Record<string, Json>> = {};
+  const warnings: Record<string, string> = {};
+  for (const t of inst.transforms) {
+    const report = t.instance.report?.();
+    if (report?.facts) facts[t.path] = report.facts;
+    for (const [id, message] of Object.entries(report?.warnings ?? {})) warnings[`${t.path} ${id}`] = message;
+  }
+  return { facts, warnings };
 }

@@ -14,6 +14,8 @@ export interface ProgressState {
 export interface ProgressReporter {
   start(info: { partitions: number; bytes: number; chain: string }): void;
   update(state: ProgressState): void;
+  /** A one-line warning from the run (a stage leaking tensors, a worker replaced), shown once. */
+  warn?(message: string): void;
   stop(): void;
 }
 
@@ -76,6 +78,10 @@ export function createProgress(out: NodeJS.WriteStream, intervalMs = 10_000): Pr
         lastLine = Date.now();
         out.write(`progress: ${s.partitionsDone}/${total.partitions} partitions, ${s.read} records read (${f.rate}/s), ${s.failed} failed, ETA ${f.eta}\n`);
       }
+    },
+    warn(message) {
+      // On a terminal the bar redraws itself on its line; the warning takes a line of its own.
+      out.write(`${bar ? '\n' : ''}sluice: warning: ${message}\n`);
     },
     stop() {
       if (bar) bar.stop();

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { SluiceError, describeError } from '../core/errors.js';
 import type { Counts, Json, Partition } from '../core/types.js';
 import type { SinkReport } from '../core/stage.js';
-import type { LoadedConfig } from '../config/load.js';
+import { applySet, type LoadedConfig } from '../config/load.js';
 import { outputDirs, type Graph } from '../graph/build.js';
 import type { Storage } from '../storage/index.js';
 import { overBudget } from './budget.js';
@@ -45,6 +45,38 @@ export interface RunSummary {
   maxRssBytes: number;
   /** What sinks with a `finish` hook reported (e.g. metrics), by config path; absent when none has. */
   reports?: Record<string, SinkReport>;
+  /** What stages reported about themselves, summarised over partitions, by config path (e.g. the model's batch size in use). */
+  stageFacts: Record<string, Json>;
+  /** Warnings stages gave during this run (each once), e.g. a stage that leaks tensors. */
+  warnings: string[];
+}
+
+/**
+ * A worker's request to run a partition again on a fresh worker thread with some config values
+ * changed (`--set` syntax), e.g. after the wasm heap ran out of memory and aborted: the thread's
+ * TensorFlow.js backend is dead, and the next attempt must use a smaller batch. The worker lets
+ * the error escape uncaught, so piscina replaces the thread and rejects the task with it (custom
+ * properties survive that path, not a plain rejection).
+ */
+export interface WorkerResetRequest {
+  code: 'WORKER_RESET';
+  message: string;
+  /** Config values for every later attempt, e.g. `{"model.batchSize": 128}`. */
+  overrides: Record<string, Json>;
+}
+
+/** At most this many fresh-worker retries per partition (each halves a batch: 2^16 is plenty). */
+const MAX_RESETS = 16;
+
+function isResetRequest(err: unknown): err is WorkerResetRequest {
+  return (err as { code?: unknown })?.code === 'WORKER_RESET' && typeof (err as { overrides?: unknown }).overrides === 'object';
+}
+
+/** `loaded` with `overrides` applied (a copy), or undefined when nothing changes. */
+function withOverrides(loaded: LoadedConfig, overrides: Record<string, Json>): LoadedConfig | undefined {
+  const config = structuredClone(loaded.config);
+  for (const [path, value] of Object.entries(overrides)) applySet(config, `${path}=${JSON.stringify(value)}`);
+  return JSON.stringify(config) === JSON.stringify(loaded.config) ? undefined : { ...loaded, config };
 }
 
 /**
@@ -93,6 +125,16 @@ export async function run(loaded: LoadedConfig, graph: Graph, storage: Storage, 
   const pool = options.pool ?? (todo.length ? startPool(loaded, Math.min(graph.workers, todo.length)) : undefined);
   const queue = [...todo];
   const maxAttempts = graph.config.execution.maxAttempts;
+  // The config tasks carry: a worker's reset request (see WorkerResetRequest) changes it for every later task.
+  let current = loaded;
+  const warned = new Set<string>();
+  const warnings: string[] = [];
+  const warn = (key: string, message: string) => {
+    if (warned.has(key)) return;
+    warned.add(key);
+    warnings.push(message);
+    progress?.warn?.(message);
+  };
 
   const worker = async (): Promise<void> => {
     while (!abort.signal.aborted) {
@@ -100,6 +142,7 @@ export async function run(loaded: LoadedConfig, graph: Graph, storage: Storage, 
       if (!partition) return;
       const result = await attempt(partition);
       if (!result) return;
+      for (const [key, message] of Object.entries(result.warnings ?? {})) warn(key, message);
       const why = overBudget(counters.snapshot(), budget, false);
       if (why) {
         stop(new SluiceError('ERROR_BUDGET', why));
@@ -116,11 +159,24 @@ export async function run(loaded: LoadedConfig, graph: Graph, storage: Storage, 
   };
 
   const attempt = async (partition: Partition): Promise<PartitionResult | undefined> => {
+    let resets = 0;
     for (let n = 1; ; n++) {
       try {
-        return await pool!.run({ loaded, partition, runId, attempt: n, counters: counters.buffer }, { signal: abort.signal });
+        return await pool!.run({ loaded: current, partition, runId, attempt: n + resets, counters: counters.buffer }, { signal: abort.signal });
       } catch (err) {
         if (abort.signal.aborted) return undefined;
+        if (isResetRequest(err) && resets < MAX_RESETS) {
+          // Not an attempt used up: the request changes the config (e.g. halves a batch), so the retry differs.
+          const next = withOverrides(current, err.overrides);
+          if (next) {
+            current = next;
+            resets++;
+            n--;
+            const sets = Object.entries(err.overrides).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ');
+            warn(`reset ${sets}`, `partition ${partition.id} (${where(partition)}): ${describeError(err)}; retrying on a fresh worker with ${sets}`);
+            continue;
+          }
+        }
         if (n >= maxAttempts) {
           stop(new SluiceError('RUN_FAILED', `partition ${partition.id} (${where(partition)}) failed after ${n} attempt${n > 1 ? 's' : ''}: ${describeError(err)}`, { cause: err }));
           return undefined;
@@ -168,6 +224,8 @@ export async function run(loaded: LoadedConfig, graph: Graph, storage: Storage, 
     outputs: outputDirs(graph),
     versions: versions(),
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    stageFacts: summarizeFacts(graph, [...committed.values()]),
+    warnings,
   };
   const why = overBudget(counts, budget, true);
   if (why) throw new SluiceError(counts.written === 0 ? 'NOTHING_SUCCEEDED' : 'ERROR_BUDGET', why);
@@ -179,6 +237,21 @@ export async function run(loaded: LoadedConfig, graph: Graph, storage: Storage, 
 
 function where(p: Partition): string {
   return p.split ? `${p.source} bytes ${p.start}-${p.end}` : p.source;
+}
+
+/**
+ * The facts stages reported per committed partition (this run's and earlier runs'), summarised
+ * per stage by its `summarizeFacts`, else the facts of the last partition.
+ */
+function summarizeFacts(graph: Graph, entries: ManifestEntry[]): Record<string, Json> {
+  const out: Record<string, Json> = {};
+  const ordered = [...entries].sort((a, b) => a.id - b.id);
+  for (const t of graph.transforms) {
+    const list = ordered.flatMap((e) => (e.facts?.[t.path] ? [e.facts[t.path]!] : []));
+    if (!list.length) continue;
+    out[t.path] = t.def.summarizeFacts ? t.def.summarizeFacts(list, t.options as any) : (list[list.length - 1] as Json);
+  }
+  return out;
 }
 
 /** Facts every stage reports about itself (a model's file hashes), keyed by config path. */

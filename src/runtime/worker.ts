@@ -10,7 +10,7 @@ import { buildGraph } from '../graph/build.js';
 import { createRegistry } from '../graph/registry.js';
 import { createStorage } from '../storage/index.js';
 import { builtinStages } from '../../stages/index.js';
-import { createInstances, type Instances } from './instances.js';
+import { closeInstances, createInstances, type Instances } from './instances.js';
 import { LiveCounters } from './counts.js';
 import { runPartition, type PartitionResult } from './partition.js';
 
@@ -29,6 +29,8 @@ let cached: { key: string; instances: Promise<Instances> } | undefined;
 function instancesFor(loaded: LoadedConfig): Promise<Instances> {
   const key = createHash('sha256').update(JSON.stringify(loaded)).digest('hex');
   if (cached?.key !== key) {
+    // A changed config (a worker reset's smaller batch, see run.ts) replaces the stages: close the old ones.
+    if (cached) void cached.instances.then(closeInstances).catch(() => undefined);
     const graph = buildGraph(loaded, createRegistry(builtinStages), storage);
     cached = { key, instances: createInstances(graph) };
     // A failed start is not cached: the next task tries again (and may succeed on a retry).
@@ -49,11 +51,22 @@ if (workerData?.loaded) {
 
 export default async function runTask(task: PartitionTask): Promise<PartitionResult> {
   const instances = await instancesFor(task.loaded);
-  return runPartition(instances, task.partition, {
-    storage,
-    runId: task.runId,
-    attempt: task.attempt,
-    signal: new AbortController().signal,
-    counters: new LiveCounters(task.counters),
-  });
+  try {
+    return await runPartition(instances, task.partition, {
+      storage,
+      runId: task.runId,
+      attempt: task.attempt,
+      signal: new AbortController().signal,
+      counters: new LiveCounters(task.counters),
+    });
+  } catch (err) {
+    if ((err as { code?: unknown })?.code !== 'WORKER_RESET') throw err;
+    // This thread cannot go on (e.g. its wasm heap aborted): let the error escape uncaught, so
+    // piscina ends the thread, starts a fresh one and rejects the task with this very error
+    // (its `overrides` intact; a plain rejection would drop them). See WorkerResetRequest in run.ts.
+    setImmediate(() => {
+      throw err;
+    });
+    return new Promise<never>(() => undefined);
+  }
 }

@@ -15,12 +15,12 @@ export interface CliResult {
 }
 
 /** Runs `sluice <args>` as a child process from `cwd` (default: a directory outside the project). */
-export function sluice(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliResult {
+export function sluice(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeout?: number } = {}): CliResult {
   const r = spawnSync(process.execPath, [CLI, ...args], {
     cwd: options.cwd ?? path.parse(ROOT).root,
     env: { ...process.env, ...options.env },
     encoding: 'utf8',
-    timeout: 120_000,
+    timeout: options.timeout ?? 120_000,
   });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

@@ -10,6 +10,8 @@ import { CONFIG_PATHS, checkFeatures } from '../../../src/model/features.js';
 import { hashModel, modelFiles } from '../../../src/model/fingerprint.js';
 import type { LoadedModel } from '../../../src/model/load.js';
 import { findNonFinite, nonFiniteMessage, nullNonFinite, type NonFiniteMode } from '../../../src/model/finite.js';
+import { injectedAbort, outOfMemory } from '../../../src/model/memory.js';
+import { LeakGuard, liveTensors, setTensorMeter } from '../../../src/core/tensors.js';
 import { DEFAULT_BACKEND, DEFAULT_BATCH_SIZE, DEFAULT_ON_NON_FINITE, tfjsSchema, type TfjsOptions } from './schema.js';
 
 let retries = 0;
@@ -38,10 +40,10 @@ function toPrediction(record: KeyedInstance, prediction: Json): Prediction {
  * a Failure (stage `model`, code `model-error`, the model's message for that record). Every other
  * record is predicted, and results keep the batch's order.
  *
- * Any throw bisects: telling a record's fault from the model's own (a bug, out of memory) is
- * not attempted, so a model that throws on every call costs 2n-1 calls for a batch of n before
- * all of its records fail, each with its own message — bounded, never a loop. Healthy batches
- * pay nothing: one call, no retries.
+ * Out of memory is not a record's fault: it is rethrown, for `predictAdaptive` to retry with a
+ * smaller batch. Any other throw bisects: a model that throws on every call costs 2n-1 calls for
+ * a batch of n before all of its records fail, each with its own message — bounded, never a loop.
+ * Healthy batches pay nothing: one call, no retries.
  *
  * @example
  * await predictIsolating(model, batch) // 256 records, id 50 out of an embedding's range at 137:
@@ -50,8 +52,11 @@ function toPrediction(record: KeyedInstance, prediction: Json): Prediction {
 export async function predictIsolating(model: LoadedModel, batch: KeyedInstance[]): Promise<Array<Prediction | Failure>> {
   let predictions: Json[];
   try {
+    const injected = injectedAbort(batch.length);
+    if (injected) throw injected;
     predictions = await model.predict(batch);
   } catch (err) {
+    if (outOfMemory(err)) throw err;
     if (batch.length === 1) return [toFailure('model', batch[0]!, new RecordError('model-error', describeError(err)))];
     const mid = Math.ceil(batch.length / 2);
     retries += 2;
@@ -61,6 +66,69 @@ export async function predictIsolating(model: LoadedModel, batch: KeyedInstance[
     return left.concat(right);
   }
   return batch.map((r, i) => toPrediction(r, predictions[i]!));
+}
+
+/** One worker's model runner state: the batch size in use, and what to report after a partition. */
+export interface RunnerState {
+  /** Records per model call now: the configured size, halved after each out-of-memory failure. */
+  batchSize: number;
+  /** Halvings since the last report (i.e. in the current partition). */
+  outOfMemory: number;
+  /** The config path of the batch size, in `--set` syntax, e.g. `model.batchSize`. */
+  batchSizeSetting: string;
+}
+
+/**
+ * A request to the runtime (see WorkerResetRequest in src/runtime/run.ts): the wasm module
+ * aborted, so this thread's backend is dead; run the partition again on a fresh worker thread
+ * with the batch size halved.
+ */
+class WorkerResetError extends Error {
+  readonly code = 'WORKER_RESET';
+  constructor(message: string, readonly overrides: Record<string, Json>) {
+    super(message);
+    this.name = 'WorkerResetError';
+  }
+}
+
+/**
+ * Predicts a batch in slices of `state.batchSize`. When a slice runs out of memory, the batch
+ * size of this worker is halved (for this and every later batch) and the slice is tried again;
+ * a single record that still does not fit becomes a Failure (code `out-of-memory`). When the
+ * backend itself died (the wasm module aborted), throws a WorkerResetError asking for a fresh
+ * thread with half the batch size.
+ *
+ * @example
+ * await predictAdaptive(model, batch, state) // 256 records, 256 do not fit: two calls of 128; state.batchSize is 128 now
+ */
+export async function predictAdaptive(model: LoadedModel, batch: KeyedInstance[], state: RunnerState): Promise<Array<Prediction | Failure>> {
+  const out: Array<Prediction | Failure> = [];
+  const startSize = state.batchSize;
+  for (let i = 0; i < batch.length; ) {
+    const slice = batch.slice(i, i + state.batchSize);
+    try {
+      out.push(...(await predictIsolating(model, slice)));
+      i += slice.length;
+    } catch (err) {
+      const oom = outOfMemory(err);
+      if (!oom) throw err;
+      const half = Math.ceil(slice.length / 2);
+      if (oom.fatal) {
+        throw new WorkerResetError(`the model ran out of memory at batch size ${slice.length} (${describeError(err)})`, { [state.batchSizeSetting]: half });
+      }
+      if (slice.length === 1) {
+        out.push(toFailure('model', slice[0]!, new RecordError('out-of-memory', `out of memory on this record alone: ${describeError(err)}`)));
+        i++;
+        // The halvings led to one record too big on its own: its fault, not the batch size's.
+        // Go back to the size this batch began with (the rest halves again if it must).
+        state.batchSize = startSize;
+        continue;
+      }
+      state.batchSize = half;
+      state.outOfMemory++;
+    }
+  }
+  return out;
 }
 
 /**
@@ -85,7 +153,7 @@ function checkFinite(result: Prediction | Failure, outputNames: string[], mode: 
  * features cannot fill its rows fails alone, the rest go to the model as one batch (bisected if
  * it throws: see `predictIsolating`).
  */
-async function predictChunk(model: LoadedModel, chunk: Chunk<KeyedInstance>, onNonFinite: NonFiniteMode): Promise<Chunk<Prediction>> {
+async function predictChunk(model: LoadedModel, chunk: Chunk<KeyedInstance>, onNonFinite: NonFiniteMode, state: RunnerState): Promise<Chunk<Prediction>> {
   const out: Chunk<Prediction> = new Array(chunk.length);
   const batch: KeyedInstance[] = [];
   const slots: number[] = [];
@@ -103,7 +171,7 @@ async function predictChunk(model: LoadedModel, chunk: Chunk<KeyedInstance>, onN
     slots.push(i);
   });
   if (batch.length > 0) {
-    const results = await predictIsolating(model, batch);
+    const results = await predictAdaptive(model, batch, state);
     results.forEach((r, j) => (out[slots[j]!] = checkFinite(r, model.outputNames, onNonFinite)));
   }
   return out;
@@ -164,9 +232,20 @@ export default defineStage<TfjsOptions>()({
     };
   },
 
+  summarizeFacts(facts, options) {
+    const sizes = facts.map((f) => f.batchSize).filter((x): x is number => typeof x === 'number');
+    return {
+      batchSize: sizes.length ? Math.min(...sizes) : null,
+      configuredBatchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
+      outOfMemory: facts.reduce((n, f) => n + (typeof f.outOfMemory === 'number' ? f.outOfMemory : 0), 0),
+    };
+  },
+
   async create(options, ctx): Promise<TransformInstance<KeyedInstance, Prediction>> {
     // tfjs loads here, in the worker, never in the coordinator that validates the config.
     const { loadModel } = await import('../../../src/model/load.js');
+    const tf = await import('@tensorflow/tfjs-core');
+    setTensorMeter(() => tf.memory().numTensors);
     const model = await loadModel(ctx.storage, ctx.resolve(options.uri), {
       backend: options.backend ?? DEFAULT_BACKEND,
       features: ctx.features,
@@ -174,12 +253,26 @@ export default defineStage<TfjsOptions>()({
       paths: { ...CONFIG_PATHS, model: ctx.path },
     });
     const onNonFinite = options.onNonFinite ?? DEFAULT_ON_NON_FINITE;
+    const state: RunnerState = { batchSize: model.maxBatch, outOfMemory: 0, batchSizeSetting: `${ctx.path.slice(1).split('/').join('.')}.batchSize` };
+    // Between batches the live tensors must be back where they were: the guard warns (once) if not.
+    const guard = new LeakGuard(`${ctx.path} (model/tfjs)`);
+    const predict = async (chunk: Chunk<KeyedInstance>) => {
+      const before = liveTensors();
+      const out = await predictChunk(model, chunk, onNonFinite, state);
+      guard.observe(before, liveTensors());
+      return out;
+    };
     let closed = false;
     return {
       transform: (input) =>
-        input
-          .through(rechunk<KeyedInstance>(model.maxBatch))
-          .through(mapAsync((chunk: Chunk<KeyedInstance>) => predictChunk(model, chunk, onNonFinite), { concurrency: 1, ordered: true })),
+        input.through(rechunk<KeyedInstance>(model.maxBatch)).through(mapAsync(predict, { concurrency: 1, ordered: true })),
+      report() {
+        // liveTensors: what this thread holds between partitions (the model's weights); it must not grow.
+        const facts = { batchSize: state.batchSize, outOfMemory: state.outOfMemory, liveTensors: liveTensors() ?? null };
+        state.outOfMemory = 0;
+        const leak = guard.warning();
+        return leak ? { facts, warnings: { 'tensor-leak': leak } } : { facts };
+      },
       close() {
         if (!closed) model.dispose();
         closed = true;
