@@ -84,23 +84,23 @@ export function imageDecoder(options: ImageDecodeOptions): (record: RawRecord) =
   const std = perChannel(options.std, options.channels);
   return (record) => {
     let fields: Record<string, unknown> = record.fields ?? {};
-    let bytes: Uint8Array;
-    if (options.field === undefined) {
-      if (typeof record.raw === 'string') {
-        throw new RecordError('not-bytes', 'expected the bytes of an image (e.g. from source "files"), got a text record; set "field" to the JSON field holding the image as base64');
-      }
-      bytes = record.raw;
-    } else {
-      fields = jsonFields(record);
-    }
     try {
-      if (options.field !== undefined) bytes = base64Bytes(fields[options.field], options.field);
-      const img = decodeRgba(bytes!, options.maxPixels);
+      let bytes: Uint8Array;
+      if (options.field === undefined) {
+        if (typeof record.raw === 'string') {
+          throw new RecordError('not-bytes', 'expected the bytes of an image (e.g. from source "files"), got a text record; set "field" to the JSON field holding the image as base64');
+        }
+        bytes = record.raw;
+      } else {
+        fields = jsonFields(record);
+        bytes = base64Bytes(fields[options.field], options.field);
+      }
+      const img = decodeRgba(bytes, options.maxPixels);
       const rgba = resizeRgba(img, placement(img.height, img.width, outH, outW, options.fit), outH, outW);
       const pixels = normalise(rgba, options.channels, options.scale, mean, std);
       return { source: record.source, index: record.index, offset: record.offset, raw: rawHead(record.raw), fields, features: { [options.feature]: pixels } };
     } catch (err) {
-      // Keep the fields, so the key stage still keys the Failure (e.g. by file name).
+      // Keep the fields (when the record parsed), so the key stage still keys the Failure, e.g. by file name.
       return toFailure('decode', { ...record, fields }, err);
     }
   };
