@@ -3,10 +3,12 @@ import jsonlSource from './source/jsonl/index.js';
 import csvSource from './source/csv/index.js';
 import tfrecordSource from './source/tfrecord/index.js';
 import parquetSource from './source/parquet/index.js';
+import filesSource from './source/files/index.js';
 import jsonDecode from './decode/json/index.js';
 import csvDecode from './decode/csv/index.js';
 import tfExampleDecode from './decode/tf-example/index.js';
 import tfSequenceExampleDecode from './decode/tf-sequence-example/index.js';
+import imageDecode from './decode/image/index.js';
 import fieldKey from './key/field/index.js';
 import positionKey from './key/position/index.js';
 import tfjsModel from './model/tfjs/index.js';
@@ -31,11 +33,13 @@ export const builtinStages: StageDefinition[] = [
   csvSource,
   tfrecordSource,
   parquetSource,
+  filesSource,
   // decode
   jsonDecode,
   csvDecode,
   tfExampleDecode,
   tfSequenceExampleDecode,
+  imageDecode,
   // key
   fieldKey,
   positionKey,

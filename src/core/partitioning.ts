@@ -192,3 +192,45 @@ export function pushChunks<T>(records: T[], push: (err: Error | null, value?: T[
   }
   for (let i = 0; i < records.length; i += MAX_CHUNK) push(null, records.slice(i, i + MAX_CHUNK));
 }
+
+/**
+ * Groups whole files into partitions of about `partitionBytes` each, deterministically: files
+ * keep their (sorted) listing order, the number of groups is `ceil(total / partitionBytes)`, and
+ * each cut falls on the file boundary nearest to an even share of the bytes, so groups are
+ * balanced by size rather than filled greedily (which leaves a small last group). A file larger
+ * than the partition size is a group of its own. Empty files count as one byte, so a listing of
+ * empty files is still spread. Returns index ranges [from, to) into `sizes`.
+ *
+ * @example
+ * groupBySize([100, 100, 100, 100], 200) // [[0, 2], [2, 4]]
+ * groupBySize([500, 10, 10], 100)        // [[0, 1], [1, 3]]
+ */
+export function groupBySize(sizes: readonly number[], partitionBytes: number): [number, number][] {
+  if (sizes.length === 0) return [];
+  const weights = sizes.map((s) => Math.max(1, s));
+  const total = weights.reduce((a, b) => a + b, 0);
+  const groups = Math.min(sizes.length, Math.max(1, Math.ceil(total / partitionBytes)));
+  const cuts = new Set<number>();
+  // Prefix sums: before[i] is the bytes of files [0, i).
+  const before = [0];
+  for (const w of weights) before.push(before[before.length - 1]! + w);
+  let i = 1;
+  for (let k = 1; k < groups; k++) {
+    const target = (total * k) / groups;
+    while (i < sizes.length && before[i + 1]! <= target) i++;
+    // Cut before file i or after it, whichever lands nearer the target (never at 0 or the end).
+    const cut = i + 1 < sizes.length && target - before[i]! > before[i + 1]! - target ? i + 1 : i;
+    if (cut > 0 && cut < sizes.length) cuts.add(cut);
+  }
+  // A file larger than the partition size stands alone: cut on both sides of it.
+  weights.forEach((w, j) => {
+    if (w > partitionBytes) {
+      if (j > 0) cuts.add(j);
+      if (j + 1 < sizes.length) cuts.add(j + 1);
+    }
+  });
+  const edges = [0, ...[...cuts].sort((a, b) => a - b), sizes.length];
+  const out: [number, number][] = [];
+  for (let e = 1; e < edges.length; e++) if (edges[e]! > edges[e - 1]!) out.push([edges[e - 1]!, edges[e]!]);
+  return out;
+}

@@ -86,7 +86,20 @@ export interface Failure extends Origin {
 /** Names of record types used to check the edges of a graph built from a config. */
 export type RecordTypeName = 'Partition' | 'RawRecord' | 'Instance' | 'KeyedInstance' | 'Prediction' | 'Rows';
 
-/** A unit of work planned by a source: a whole file or a byte range aligned on records. */
+/** One whole input file of a partition that groups several files (source `files`). */
+export interface PartitionFile {
+  /** The file as named in keys and error rows. */
+  source: string;
+  /** Absolute, resolved location. */
+  uri: string;
+  size: number;
+  mtimeMs: number;
+}
+
+/**
+ * A unit of work planned by a source: a whole file, a byte range aligned on records, or a
+ * group of whole files (`files`).
+ */
 export interface Partition {
   /** Position in the plan, from 0. */
   id: number;
@@ -104,6 +117,12 @@ export interface Partition {
   mtimeMs: number;
   /** True when the file is split into several ranges: records are then keyed by offset. */
   split: boolean;
+  /**
+   * Several whole files in one partition (source `files`: one record per file), in plan order.
+   * `source`, `uri` and `mtimeMs` then describe the first file, and `start`/`end`/`size` span
+   * the bytes of all of them (0 to their total), so progress and byte counts stay right.
+   */
+  files?: PartitionFile[];
 }
 
 /** Counters for one partition or a whole run; `read = written + failed` must hold. */

@@ -24,7 +24,8 @@ export async function planPartitions(graph: Graph): Promise<Plan> {
   const planned = await graph.source.def.plan(graph.source.options, graph.source.ctx);
   const partitions: Partition[] = planned.map((p, id) => ({ ...p, id, of: planned.length }));
   const listing = new Map<string, { source: string; size: number; mtimeMs: number }>();
-  for (const p of partitions) listing.set(p.source, { source: p.source, size: p.size, mtimeMs: p.mtimeMs });
+  // A partition of several files lists each of them: a change to any one changes the fingerprint.
+  for (const p of partitions) for (const f of p.files ?? [p]) listing.set(f.source, { source: f.source, size: f.size, mtimeMs: f.mtimeMs });
   const fingerprint = createHash('sha256')
     .update(JSON.stringify([...listing.values()].map((f) => [f.source, f.size, f.mtimeMs])))
     .digest('hex');

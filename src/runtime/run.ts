@@ -236,6 +236,7 @@ export async function run(loaded: LoadedConfig, graph: Graph, storage: Storage, 
 }
 
 function where(p: Partition): string {
+  if (p.files && p.files.length > 1) return `${p.source} and ${p.files.length - 1} more file${p.files.length > 2 ? 's' : ''}`;
   return p.split ? `${p.source} bytes ${p.start}-${p.end}` : p.source;
 }
 

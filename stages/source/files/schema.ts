@@ -1,0 +1,24 @@
+import type { JSONSchemaType } from 'ajv';
+
+/** Options of `source/files`. */
+export interface FilesSourceOptions {
+  /** A file, a directory (its files), or a glob, relative to the config file. */
+  uri: string;
+}
+
+/** JSON Schema of `source/files` options, e.g. `{"uri": "photos/*.jpg"}`. */
+export const filesSourceSchema: JSONSchemaType<FilesSourceOptions> = {
+  type: 'object',
+  description:
+    'Each matching file becomes one record whose raw value is the file\'s bytes and whose fields are {"path": <the file as named in keys and error rows>, "name": <its base name>, "size": <bytes>}, for key type "field" and forward. Files are grouped into partitions of about execution.partitionBytes each (whole files, listing order); position keys are <file>:0.',
+  properties: {
+    uri: {
+      type: 'string',
+      minLength: 1,
+      description:
+        'The input, relative to the config file: a file, a directory (its files, not recursive, skipping names that start with _ or .), or a glob (** allowed), e.g. "photos/**/*.{jpg,png}". One record per file.',
+    },
+  },
+  required: ['uri'],
+  additionalProperties: false,
+};
