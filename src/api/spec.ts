@@ -128,7 +128,9 @@ export function defineSpec(SpecClass: new () => PredictionSpec): StageDefinition
         transform: mapRecords<Prediction, Prediction>('post', (p) => {
           const c = context(p);
           const value = spec.postprocess ? spec.postprocess(p.prediction, c) : p.prediction;
-          return { ...p, prediction: spec.output(value, c) };
+          const prediction = spec.output(value, c);
+          if (prediction === undefined) throw new Error(`${name}.output() returned undefined; return the prediction to write`);
+          return { ...p, prediction };
         }),
       };
     },
