@@ -18,6 +18,7 @@ import argmax from './post/argmax/index.js';
 import softmax from './post/softmax/index.js';
 import threshold from './post/threshold/index.js';
 import select from './post/select/index.js';
+import map from './post/map/index.js';
 import jsonlSink from './sink/jsonl/index.js';
 import csvSink from './sink/csv/index.js';
 import tfrecordSink from './sink/tfrecord/index.js';
@@ -52,6 +53,7 @@ export const builtinStages: StageDefinition[] = [
   threshold,
   round,
   select,
+  map,
   // sink
   jsonlSink,
   csvSink,

@@ -7,10 +7,7 @@
 import { Command, CommanderError } from 'commander';
 import { SluiceError, describeError, EXIT } from '../core/errors.js';
 import { loadConfig } from '../config/load.js';
-import { buildGraph, checkGraph } from '../graph/build.js';
-import { createRegistry } from '../graph/registry.js';
-import { createStorage } from '../storage/index.js';
-import { builtinStages } from '../../stages/index.js';
+import { preparePipeline, runPipeline } from '../runtime/pipeline.js';
 import { versions } from '../runtime/versions.js';
 import { formatSummary } from './summary.js';
 
@@ -24,11 +21,7 @@ let verbose = process.argv.includes('--verbose');
 
 /** Loads, validates and checks a config: everything before the first record is read. */
 async function prepare(file: string, opts: CommonOptions) {
-  const loaded = loadConfig(file, opts.set);
-  const storage = createStorage();
-  const graph = buildGraph(loaded, createRegistry(builtinStages), storage);
-  await checkGraph(graph);
-  return { loaded, graph, storage };
+  return preparePipeline(loadConfig(file, opts.set));
 }
 
 async function validateCommand(file: string, opts: CommonOptions): Promise<number> {
@@ -39,32 +32,8 @@ async function validateCommand(file: string, opts: CommonOptions): Promise<numbe
 
 async function runCommand(file: string, opts: CommonOptions & { overwrite?: boolean; json?: boolean }): Promise<number> {
   // Loaded only for `run`, so `validate` and `--help` start fast.
-  const { startPool, requestedWorkers } = await import('../runtime/pool.js');
-  const early = loadConfig(file, opts.set);
-  // Worker threads start loading the model now, while this thread validates, checks and plans.
-  const pool = startPool(early, requestedWorkers(early.config));
-  let prepared: Awaited<ReturnType<typeof prepare>>;
-  try {
-    prepared = await prepare(file, opts);
-  } catch (err) {
-    await pool.destroy();
-    throw err;
-  }
-  try {
-    return await runPrepared(prepared, pool, opts);
-  } finally {
-    // Whatever happened (a conflict found while planning, a failed run), no thread outlives the run.
-    await pool.destroy();
-  }
-}
-
-async function runPrepared(
-  { loaded, graph, storage }: Awaited<ReturnType<typeof prepare>>,
-  pool: import('../runtime/pool.js').PartitionPool,
-  opts: { overwrite?: boolean; json?: boolean },
-): Promise<number> {
-  const { run } = await import('../runtime/run.js');
   const { createProgress } = await import('../runtime/progress.js');
+  const loaded = loadConfig(file, opts.set);
   const interrupt = new AbortController();
   let signals = 0;
   const onSignal = (sig: string) => {
@@ -77,7 +46,8 @@ async function runPrepared(
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const summary = await run(loaded, graph, storage, { overwrite: opts.overwrite, signal: interrupt.signal, progress: createProgress(process.stderr), pool });
+  // The same function the library's `run` calls: worker threads start loading the model at once.
+  const summary = await runPipeline(loaded, { overwrite: opts.overwrite, signal: interrupt.signal, progress: createProgress(process.stderr) });
   if (opts.json) process.stdout.write(JSON.stringify(summary) + '\n');
   else process.stderr.write(formatSummary(summary));
   return EXIT.ok;

@@ -45,12 +45,31 @@ function kindSchema(kind: StageKind, defs: StageDefinition[]): Record<string, un
     });
   return {
     type: 'object',
-    description: `A ${kind} stage: one of ${branches.map((b: any) => b.properties.type.const).join(', ')}.`,
-    properties: { type: { type: 'string', description: `The ${kind} stage type.` } },
+    description: `A ${kind} stage: one of ${branches.map((b: any) => b.properties.type.const).join(', ')}, or a user module ("./my-${kind}.js").`,
+    properties: {
+      type: { type: 'string', description: `The ${kind} stage type, or the path of a module exporting a ${kind} stage (starting with ./, ../, / or file:).` },
+    },
     required: ['type'],
-    discriminator: { propertyName: 'type' },
-    oneOf: branches,
+    // A user module's options are checked against its own schema once it is loaded
+    // (validateConfig), so the schema of the built-ins, and its precompiled validator, stay fixed.
+    if: { type: 'object', properties: { type: { type: 'string', pattern: MODULE_TYPE_PATTERN } }, required: ['type'] },
+    then: { type: 'object' },
+    else: { type: 'object', discriminator: { propertyName: 'type' }, oneOf: branches },
   };
+}
+
+/** A stage `type` naming a user module: a relative or absolute path, or a file: URL. */
+export const MODULE_TYPE_PATTERN = '^(\\.{1,2}/|/|file:)';
+
+/**
+ * True when a stage `type` names a user module rather than a built-in.
+ *
+ * @example
+ * isModuleType('./stages/my-sink.js') // true
+ * isModuleType('jsonl')               // false
+ */
+export function isModuleType(type: unknown): type is string {
+  return typeof type === 'string' && new RegExp(MODULE_TYPE_PATTERN).test(type);
 }
 
 /**

@@ -1,8 +1,10 @@
-import { SluiceError } from '../core/errors.js';
+import { SluiceError, describeError } from '../core/errors.js';
 import { joinUri } from '../storage/index.js';
 import type { Registry } from '../graph/registry.js';
 import { createAjv, formatErrors } from './ajv.js';
-import { pipelineSchema } from './schema.js';
+import { isModuleType, pipelineSchema } from './schema.js';
+import type { StageDefinition } from '../core/stage.js';
+import type { StageKind } from '../core/types.js';
 import { precompiledValidator } from './precompiled.js';
 import type { RawConfig } from './load.js';
 
@@ -55,9 +57,54 @@ export function validateConfig(raw: RawConfig, registry: Registry): PipelineConf
     validate = precompiledValidator(schema) ?? createAjv().compile(schema);
     validators.set(registry, validate);
   }
-  if (!validate(config)) {
-    throw new SluiceError('CONFIG_INVALID', formatErrors(validate.errors, config));
-  }
+  const problems = validate(config) ? [] : formatErrors(validate.errors, config);
+  problems.push(...validatePluginOptions(config, registry));
+  if (problems.length) throw new SluiceError('CONFIG_INVALID', problems);
   if (!Array.isArray(config.sink)) config.sink = [config.sink];
   return config as PipelineConfig;
+}
+
+const pluginValidators = new WeakMap<StageDefinition, ReturnType<ReturnType<typeof createAjv>['compile']> | string>();
+
+/**
+ * Validates the options of every stage whose `type` names a user module against that module's
+ * own `optionsSchema`, exactly as a built-in's are (same ajv setup, defaults filled in, one
+ * line per problem with its JSON path). The pipeline schema only checks that such a stage is an
+ * object with a `type`: the user's schema is known once the module is loaded, at run time.
+ */
+function validatePluginOptions(config: any, registry: Registry): string[] {
+  const problems: string[] = [];
+  const check = (slot: any, at: string, kind: StageKind) => {
+    if (slot === null || typeof slot !== 'object' || !isModuleType(slot.type)) return;
+    const def = registry.plugins.get(`${kind}/${slot.type}`);
+    if (!def) {
+      problems.push(`${at}/type: module ${JSON.stringify(slot.type)} was not loaded (build the registry with loadRegistry)`);
+      return;
+    }
+    let validate = pluginValidators.get(def);
+    if (!validate) {
+      try {
+        validate = createAjv().compile(def.optionsSchema);
+      } catch (err) {
+        validate = `module ${JSON.stringify(slot.type)} has an invalid options schema: ${describeError(err)}`;
+      }
+      pluginValidators.set(def, validate);
+    }
+    if (typeof validate === 'string') {
+      problems.push(`${at}/type: ${validate}`);
+      return;
+    }
+    const { type, ...options } = slot;
+    if (!validate(options)) {
+      problems.push(...formatErrors(validate.errors, options, at));
+      return;
+    }
+    Object.assign(slot, options);
+  };
+  for (const kind of ['source', 'decode', 'key', 'model'] as const) check(config[kind], `/${kind}`, kind);
+  if (Array.isArray(config.post)) config.post.forEach((p: unknown, i: number) => check(p, `/post/${i}`, 'post'));
+  if (Array.isArray(config.sink)) config.sink.forEach((p: unknown, i: number) => check(p, `/sink/${i}`, 'sink'));
+  else check(config.sink, '/sink', 'sink');
+  check(config.errors, '/errors', 'sink');
+  return problems;
 }

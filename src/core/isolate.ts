@@ -61,8 +61,10 @@ export function isolateRecords<In, Out>(label: StageLabel, instance: TransformIn
   const name = `${label.path} (${label.kind}/${label.type})`;
   const guard = new LeakGuard(name);
 
+  // An error already labelled by the user-stage guard (runtime/guard.ts) keeps its one label.
+  const labelled = (err: unknown) => (describeError(err).startsWith(`${label.path} (`) ? describeError(err) : `${name}: ${describeError(err)}`);
   const fail = (record: In, err: unknown) =>
-    toFailure(label.kind, record as object as Parameters<typeof toFailure>[1], err instanceof RecordError ? err : new RecordError('error', `${name}: ${describeError(err)}`));
+    toFailure(label.kind, record as object as Parameters<typeof toFailure>[1], err instanceof RecordError ? err : new RecordError('error', labelled(err)));
 
   // After `chunk` failed with `err`: a single record fails alone, a longer chunk is tried in halves.
   const afterFailure = async (chunk: Chunk<In>, err: unknown, part: PartitionContext): Promise<Chunk<Out>> => {

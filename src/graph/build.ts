@@ -1,9 +1,10 @@
 import os from 'node:os';
-import { SluiceError } from '../core/errors.js';
+import { SluiceError, describeError } from '../core/errors.js';
 import type { FeatureSpecMap, SinkDefinition, SourceDefinition, StageContext, StageDefinition, TransformDefinition } from '../core/stage.js';
 import type { StageKind } from '../core/types.js';
 import type { LoadedConfig } from '../config/load.js';
 import { validateConfig, type PipelineConfig, type StageConfig } from '../config/validate.js';
+import { isModuleType } from '../config/schema.js';
 import { displayName, resolveUri, type Storage } from '../storage/index.js';
 import type { Registry } from './registry.js';
 
@@ -13,6 +14,10 @@ export interface GraphStage<D extends StageDefinition = StageDefinition> {
   options: Record<string, unknown>;
   path: string;
   ctx: StageContext;
+  /** True for a stage loaded from a user module: the runtime guards its code (runtime/guard.ts). */
+  plugin: boolean;
+  /** How messages name the stage: `/post/1 (my-stage)`. */
+  label: string;
 }
 
 /** A frozen, checked pipeline: everything `run` needs, nothing touched yet. */
@@ -63,7 +68,7 @@ export function buildGraph(loaded: LoadedConfig, registry: Registry, storage: St
       forward,
       execution,
     };
-    return Object.freeze({ def, options, path, ctx });
+    return Object.freeze({ def, options, path, ctx, plugin: isModuleType(cfg.type), label: `${path} (${def.type})` });
   };
 
   const source = resolve('source', config.source, '/source') as GraphStage<SourceDefinition> | undefined;
@@ -100,14 +105,25 @@ export function buildGraph(loaded: LoadedConfig, registry: Registry, storage: St
 
   // What later stages learn from earlier ones: the decode features, the forwarded fields.
   for (const t of transforms as GraphStage<TransformDefinition>[]) {
-    if (t.def.features) Object.assign(features, t.def.features(t.options));
-    if (t.def.forwards) forward.push(...t.def.forwards(t.options));
+    try {
+      if (t.def.features) Object.assign(features, t.def.features(t.options));
+      if (t.def.forwards) forward.push(...t.def.forwards(t.options));
+    } catch (err) {
+      problems.push(`${t.label}: ${describeError(err)}`);
+    }
   }
 
   // Every sink writes its own directory: two sinks in one place would overwrite each other's parts.
   const dirs = new Map<string, string>();
   for (const s of [...(sinks as GraphStage<SinkDefinition>[]), errors]) {
-    const dir = s.def.outputDir(s.options, s.ctx);
+    let dir: string;
+    try {
+      dir = s.def.outputDir(s.options, s.ctx);
+    } catch (err) {
+      // User code (a plugin sink) may throw here: a config problem naming the stage, not a crash.
+      problems.push(`${s.label}: ${describeError(err)}`);
+      continue;
+    }
     const other = dirs.get(dir);
     if (other) problems.push(`${s.path}/uri: writes to ${dir}, which ${other} already writes to; give each sink its own directory`);
     dirs.set(dir, s.path);
@@ -147,7 +163,7 @@ export async function checkGraph(graph: Graph): Promise<void> {
       try {
         return await s.def.check(s.options as any, s.ctx);
       } catch (err: any) {
-        return [`${s.path}: ${err?.message ?? err}`];
+        return [`${s.plugin ? s.label : s.path}: ${describeError(err)}`];
       }
     }),
   );

@@ -3,20 +3,28 @@ import type { StageKind } from '../core/types.js';
 
 /** The stages a pipeline may name, by kind and type. Built from an explicit list. */
 export interface Registry {
+  /** The built-in (listed) stages: the pipeline schema is assembled from these. */
   readonly stages: readonly StageDefinition[];
+  /**
+   * User stages loaded from modules, by `<kind>/<type as written in the config>` (e.g.
+   * `sink/./my-sink.js`). Kept apart from `stages` so the precompiled pipeline validator still
+   * fits: their options are validated against their own schemas (see `validateConfig`).
+   */
+  readonly plugins: ReadonlyMap<string, StageDefinition>;
   get(kind: StageKind, type: string): StageDefinition | undefined;
   types(kind: StageKind): string[];
 }
 
 /**
- * A registry over an explicit list of stage definitions (built-ins, plus plugins later).
- * Two stages of one kind with the same type name are a programming error.
+ * A registry over an explicit list of stage definitions (built-ins), plus user stages loaded
+ * from modules (see `loadRegistry` in graph/plugins.ts). Two stages of one kind with the same
+ * type name are a programming error.
  *
  * @example
  * const registry = createRegistry(builtinStages);
  * registry.get('post', 'round');
  */
-export function createRegistry(stages: readonly StageDefinition[]): Registry {
+export function createRegistry(stages: readonly StageDefinition[], plugins: ReadonlyMap<string, StageDefinition> = new Map()): Registry {
   const byKey = new Map<string, StageDefinition>();
   for (const s of stages) {
     const k = `${s.kind}/${s.type}`;
@@ -25,7 +33,8 @@ export function createRegistry(stages: readonly StageDefinition[]): Registry {
   }
   return {
     stages: Object.freeze([...stages]),
-    get: (kind, type) => byKey.get(`${kind}/${type}`),
+    plugins,
+    get: (kind, type) => byKey.get(`${kind}/${type}`) ?? plugins.get(`${kind}/${type}`),
     types: (kind) => stages.filter((s) => s.kind === kind).map((s) => s.type),
   };
 }

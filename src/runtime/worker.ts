@@ -7,7 +7,7 @@ import { workerData } from 'piscina';
 import type { LoadedConfig } from '../config/load.js';
 import type { Partition } from '../core/types.js';
 import { buildGraph } from '../graph/build.js';
-import { createRegistry } from '../graph/registry.js';
+import { loadRegistry } from '../graph/plugins.js';
 import { createStorage } from '../storage/index.js';
 import { builtinStages } from '../../stages/index.js';
 import { closeInstances, createInstances, type Instances } from './instances.js';
@@ -31,8 +31,9 @@ function instancesFor(loaded: LoadedConfig): Promise<Instances> {
   if (cached?.key !== key) {
     // A changed config (a worker reset's smaller batch, see run.ts) replaces the stages: close the old ones.
     if (cached) void cached.instances.then(closeInstances).catch(() => undefined);
-    const graph = buildGraph(loaded, createRegistry(builtinStages), storage);
-    cached = { key, instances: createInstances(graph) };
+    // User stages are named by module path in the config: this thread imports them itself.
+    const instances = loadRegistry(loaded, builtinStages).then((registry) => createInstances(buildGraph(loaded, registry, storage)));
+    cached = { key, instances };
     // A failed start is not cached: the next task tries again (and may succeed on a retry).
     cached.instances.catch(() => {
       if (cached?.key === key) cached = undefined;

@@ -1,0 +1,129 @@
+/**
+ * User stages from modules: a config names one by path in any stage slot, e.g.
+ * `"sink": {"type": "./stages/my-sink.js", "table": "predictions"}`. The module's default export
+ * is a stage definition made with `defineStage` (or a list of them, one per kind, as a
+ * prediction spec exports). Loading is async (dynamic import), so it happens before
+ * `buildGraph`, in the CLI and again in every worker thread: a config carries module paths,
+ * never closures, so each thread rebuilds the same registry from the same serialisable data.
+ */
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { SluiceError, describeError } from '../core/errors.js';
+import type { StageDefinition } from '../core/stage.js';
+import type { StageKind } from '../core/types.js';
+import type { LoadedConfig } from '../config/load.js';
+import { isModuleType } from '../config/schema.js';
+import { createRegistry, type Registry } from './registry.js';
+
+/** A stage slot of a raw config: where it is, which kind it must be, its `type`. */
+interface Slot {
+  path: string;
+  kind: StageKind;
+  type: string;
+}
+
+/** Every stage slot of a raw (unvalidated) config whose `type` names a module. */
+function moduleSlots(config: Record<string, unknown>): Slot[] {
+  const slots: Slot[] = [];
+  const visit = (value: unknown, at: string, kind: StageKind) => {
+    const type = (value as { type?: unknown } | null)?.type;
+    if (value !== null && typeof value === 'object' && isModuleType(type)) slots.push({ path: at, kind, type });
+  };
+  for (const kind of ['source', 'decode', 'key', 'model'] as const) visit(config[kind], `/${kind}`, kind);
+  if (Array.isArray(config.post)) config.post.forEach((p, i) => visit(p, `/post/${i}`, 'post'));
+  if (Array.isArray(config.sink)) config.sink.forEach((s, i) => visit(s, `/sink/${i}`, 'sink'));
+  else visit(config.sink, '/sink', 'sink');
+  visit(config.errors, '/errors', 'sink');
+  return slots;
+}
+
+/** The absolute file a module `type` names, resolved against the config's directory. */
+export function modulePath(type: string, baseDir: string): string {
+  return type.startsWith('file:') ? fileURLToPath(type) : path.resolve(baseDir, type);
+}
+
+/** What each kind's definition must provide (functions), for a message naming what is missing. */
+const REQUIRED: Record<StageKind, string[]> = {
+  source: ['plan', 'create'],
+  decode: ['create'],
+  key: ['create'],
+  model: ['create'],
+  post: ['create'],
+  sink: ['outputDir', 'create'],
+};
+const EDGES: Record<StageKind, [string, string]> = {
+  source: ['Partition', 'RawRecord'],
+  decode: ['RawRecord', 'Instance'],
+  key: ['Instance', 'KeyedInstance'],
+  model: ['KeyedInstance', 'Prediction'],
+  post: ['Prediction', 'Prediction'],
+  sink: ['Prediction', 'Rows'],
+};
+
+/** What is wrong with a module's definition of `kind`, or null when it is usable. */
+function definitionProblem(def: any, kind: StageKind): string | null {
+  const missing: string[] = [];
+  if (typeof def.type !== 'string' || !def.type) missing.push('type');
+  if (typeof def.summary !== 'string') missing.push('summary');
+  if (def.optionsSchema === null || typeof def.optionsSchema !== 'object') missing.push('optionsSchema');
+  for (const fn of REQUIRED[kind]) if (typeof def[fn] !== 'function') missing.push(`${fn}()`);
+  if (missing.length) return `its ${kind} stage definition lacks ${missing.join(', ')}`;
+  // accepts/emits are checked on the graph's edges like a built-in's (build.ts); a missing tag
+  // would read as "expects undefined", so say it here.
+  if (typeof def.accepts !== 'string' || typeof def.emits !== 'string') {
+    return `its ${kind} stage definition lacks accepts/emits (a ${kind} stage accepts ${EDGES[kind][0]} and emits ${EDGES[kind][1]})`;
+  }
+  return null;
+}
+
+/** The definitions a module exports: its default export, one definition or a list of them. */
+function exportedDefinitions(mod: Record<string, unknown>): any[] {
+  const d = mod.default;
+  if (Array.isArray(d)) return d.filter((x) => x && typeof x === 'object');
+  return d && typeof d === 'object' ? [d] : [];
+}
+
+const describeKinds = (defs: any[]) => (defs.length ? defs.map((d) => `${d.kind} "${d.type}"`).join(', ') : 'nothing usable as its default export');
+
+/**
+ * The registry for a loaded config: the built-ins plus the user stages its slots name by path.
+ * Every problem (a module that does not load, exports no stage of the slot's kind, or a
+ * malformed definition) is one config line naming the slot, all reported at once (exit 2).
+ *
+ * @example
+ * const registry = await loadRegistry(loadConfig('pipeline.json'), builtinStages);
+ * const graph = buildGraph(loaded, registry, storage);
+ */
+export async function loadRegistry(loaded: LoadedConfig, builtins: readonly StageDefinition[]): Promise<Registry> {
+  const slots = moduleSlots(loaded.config);
+  if (slots.length === 0) return createRegistry(builtins);
+  const plugins = new Map<string, StageDefinition>();
+  const problems: string[] = [];
+  for (const slot of slots) {
+    const key = `${slot.kind}/${slot.type}`;
+    if (plugins.has(key)) continue;
+    const file = modulePath(slot.type, loaded.baseDir);
+    let mod: Record<string, unknown>;
+    try {
+      mod = await import(pathToFileURL(file).href);
+    } catch (err: any) {
+      const why = err?.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes(file) ? `no such file ${file}` : describeError(err);
+      problems.push(`${slot.path}/type: cannot load module ${JSON.stringify(slot.type)}: ${why}`);
+      continue;
+    }
+    const defs = exportedDefinitions(mod);
+    const def = defs.find((d) => d.kind === slot.kind);
+    if (!def) {
+      problems.push(`${slot.path}/type: module ${JSON.stringify(slot.type)} exports no ${slot.kind} stage (it exports ${describeKinds(defs)}); export default defineStage<Options>()({ kind: '${slot.kind}', … })`);
+      continue;
+    }
+    const problem = definitionProblem(def, slot.kind);
+    if (problem) {
+      problems.push(`${slot.path}/type: module ${JSON.stringify(slot.type)}: ${problem}`);
+      continue;
+    }
+    plugins.set(key, def as StageDefinition);
+  }
+  if (problems.length) throw new SluiceError('CONFIG_INVALID', problems);
+  return createRegistry(builtins, plugins);
+}

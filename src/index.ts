@@ -1,0 +1,42 @@
+/**
+ * Sluice as a library: `import { pipeline, source, decode, key, model, post, sink, run } from 'sluice'`.
+ *
+ * - Compose: `pipeline(source…).pipe(decode…).pipe(key…).pipe(model…).pipe(post…).to(sink…)`
+ *   (typed: a wrong order does not compile), then `run(p)`; or `run('pipeline.json')`.
+ * - Extend: `defineStage` for a user stage of any kind (named in a config by its module path),
+ *   `PredictionSpec` + `defineSpec` for a model spec, `mapRecords`/`RecordError` for per-record code.
+ */
+export { pipeline, plugin, spec, stageFactory, Chain } from './api/builder.js';
+export type { Step, StepOf, PipelineDefinition, PipelineOptions, StageOptions, OptionsOf, SpecSteps } from './api/builder.js';
+export { source, decode, key, model, post, sink } from './api/stages.js';
+export { run, validate, loadPipeline } from './api/run.js';
+export type { PipelineInput, LibraryRunOptions } from './api/run.js';
+export { PredictionSpec, defineSpec } from './api/spec.js';
+export type { SpecContext, SpecModelOptions } from './api/spec.js';
+export { defineStage } from './core/stage.js';
+export type {
+  StageDefinition,
+  SourceDefinition,
+  TransformDefinition,
+  SinkDefinition,
+  StageContext,
+  PartitionContext,
+  SourceInstance,
+  TransformInstance,
+  SinkInstance,
+  RowWriter,
+  Row,
+  Chunk,
+  ChunkStream,
+  FeatureSpec,
+  FeatureSpecMap,
+} from './core/stage.js';
+export type { RawRecord, Instance, KeyedInstance, Prediction, Failure, Json, Key, Origin, Partition, RecordTypeName, StageKind, Counts } from './core/types.js';
+export { mapRecords, mapAsync } from './core/stream.js';
+export { RecordError, isFailure, toFailure } from './core/failure.js';
+export { createRowWriter } from './core/row-writer.js';
+export { SluiceError } from './core/errors.js';
+export type { RawConfig, LoadedConfig } from './config/load.js';
+export type { PipelineConfig, StageConfig } from './config/validate.js';
+export type { RunSummary } from './runtime/run.js';
+export type { MapFunction, MapContext } from '../stages/post/map/index.js';

@@ -1,0 +1,28 @@
+import type { JSONSchemaType } from 'ajv';
+
+/** Options of `post/map`. */
+export interface MapOptions {
+  /** The module holding the function, relative to the config file (or a file: URL). */
+  module: string;
+  /** The export to call (default: the default export). */
+  export: string;
+  /** Passed to the function with every call (e.g. a threshold, a label table). */
+  args?: Record<string, unknown>;
+}
+
+/** JSON Schema of `post/map` options, e.g. `{"module": "./to-stars.js", "args": {"max": 5}}`. */
+export const mapSchema: JSONSchemaType<MapOptions> = {
+  type: 'object',
+  properties: {
+    module: {
+      type: 'string',
+      minLength: 1,
+      description:
+        'The ES module exporting the function, relative to the config file (or a file: URL). The function gets (prediction, {key, forward, args}) and returns the new prediction (JSON), or a promise of it.',
+    },
+    export: { type: 'string', minLength: 1, default: 'default', description: 'The name of the exported function to call.' },
+    args: { type: 'object', nullable: true, required: [], description: 'A JSON object passed to every call as args (settings for the function).' },
+  },
+  required: ['module', 'export'],
+  additionalProperties: false,
+};
