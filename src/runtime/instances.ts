@@ -21,10 +21,7 @@ export async function createInstances(graph: Graph): Promise<Instances> {
   };
   try {
     const source = track(await graph.source.def.create(graph.source.options, graph.source.ctx));
-    const transforms = [];
-    for (const t of graph.transforms) {
-      transforms.push({ path: t.path, instance: track(await t.def.create(t.options, t.ctx)) });
-    }
+    const transforms = await createTransforms(graph, track);
     const sinks = [];
     for (const s of graph.sinks) sinks.push(track(await s.def.create(s.options, s.ctx)));
     const errors = track(await graph.errors.def.create(graph.errors.options, graph.errors.ctx));
@@ -33,6 +30,31 @@ export async function createInstances(graph: Graph): Promise<Instances> {
     await closeAll(made);
     throw err;
   }
+}
+
+/**
+ * Creates the transform stages of a graph (decode, key, model, post*) in chain order: what
+ * online prediction runs, with the very `create()` a batch worker calls, so online and batch
+ * records pass the same code. Each is handed to `track` as it is made; when one fails, those
+ * made here are closed (unless the caller tracks them) and the error is rethrown.
+ *
+ * @example
+ * const transforms = await createTransforms(graph); // the model loads here
+ */
+export async function createTransforms(
+  graph: Graph,
+  track?: <T extends { close?(): unknown }>(x: T) => T,
+): Promise<Instances['transforms']> {
+  const made: { close?(): unknown }[] = [];
+  const keep = track ?? (<T extends { close?(): unknown }>(x: T): T => (made.push(x), x));
+  const transforms: Instances['transforms'] = [];
+  try {
+    for (const t of graph.transforms) transforms.push({ path: t.path, instance: keep(await t.def.create(t.options, t.ctx)) });
+  } catch (err) {
+    await closeAll(made);
+    throw err;
+  }
+  return transforms;
 }
 
 /** Closes every stage, on failure too; the first error is rethrown after all have run. */
