@@ -135,6 +135,12 @@ export async function startServer(pipeline: PipelineInput, options: ServerOption
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).send({ error: `no route ${req.method} ${req.url} (routes: POST /v1/predict, GET /healthz, GET /readyz, GET /metrics)` }),
   );
+  // While draining, every answer closes its connection: a keep-alive connection left open would
+  // hold the server (and the shutdown) until the client lets go of it.
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (draining) reply.header('connection', 'close');
+    return payload;
+  });
   app.addHook('onResponse', async (req, reply) => {
     if (req.routeOptions.url !== '/v1/predict') return;
     const status = String(reply.statusCode);
