@@ -45,8 +45,9 @@ export const serveSchema = {
     batchTimeoutMs: {
       type: 'number',
       minimum: 0,
-      default: 2,
-      description: 'Longest an instance waits for others to fill its batch before the batch runs anyway (a free worker runs it at once when 0).',
+      default: 0,
+      description:
+        'Longest an instance waits for others to fill its batch while a worker is free. 0: a free worker takes what is waiting at once; batches still grow while every worker is busy, so load alone merges requests.',
     },
     maxQueue: {
       type: 'integer',

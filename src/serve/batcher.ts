@@ -47,7 +47,7 @@ interface Pending {
  * A request's instances may span batches; its result keeps their order.
  *
  * @example
- * const batcher = new MicroBatcher((values, indexes) => predictor.run(values, indexes), { maxBatchSize: 64, batchTimeoutMs: 2, maxQueue: 1024, concurrency: 2 });
+ * const batcher = new MicroBatcher((values, indexes) => predictor.run(values, indexes), { maxBatchSize: 64, batchTimeoutMs: 0, maxQueue: 1024, concurrency: 2 });
  * const { rows } = await batcher.submit([{ id: 'a', x: [1, 2] }]);
  */
 export class MicroBatcher {

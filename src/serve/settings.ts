@@ -23,13 +23,13 @@ export const DEFAULT_SERVE_WORKERS = 1;
  * `maxBatchSize` follows the model's `batchSize`, `workers` defaults to DEFAULT_SERVE_WORKERS.
  *
  * @example
- * serveSettings(graph, 32) // { maxBatchSize: 32, batchTimeoutMs: 2, maxQueue: 1024, maxBodyBytes: 1048576, workers: 1, drainTimeoutMs: 30000 }
+ * serveSettings(graph, 32) // { maxBatchSize: 32, batchTimeoutMs: 0, maxQueue: 1024, maxBodyBytes: 1048576, workers: 1, drainTimeoutMs: 30000 }
  */
 export function serveSettings(graph: Graph, modelBatchSize: number): ServeSettings {
   const s = graph.config.serve ?? {};
   return {
     maxBatchSize: s.maxBatchSize ?? modelBatchSize,
-    batchTimeoutMs: s.batchTimeoutMs ?? 2,
+    batchTimeoutMs: s.batchTimeoutMs ?? 0,
     maxQueue: s.maxQueue ?? 1024,
     maxBodyBytes: s.maxBodyBytes ?? 1048576,
     workers: s.workers ?? DEFAULT_SERVE_WORKERS,
