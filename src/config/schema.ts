@@ -64,7 +64,7 @@ export const serveSchema = {
     workers: {
       type: 'integer',
       minimum: 0,
-      description: "Worker threads running the chain, each loading the model once; 0 runs it in the server's own thread. Default: 1 (measured fastest on 2 cores: see README, Online prediction).",
+      description: "Worker threads running the chain, each loading the model once; 0 runs it in the server's own thread. Default: 0 (measured fastest on 2 cores: see README, Online prediction); threads may pay for heavy models on machines with cores to spare.",
     },
     drainTimeoutMs: {
       type: 'integer',
