@@ -5,6 +5,8 @@
  *   (typed: a wrong order does not compile), then `run(p)`; or `run('pipeline.json')`.
  * - Extend: `defineStage` for a user stage of any kind (named in a config by its module path),
  *   `PredictionSpec` + `defineSpec` for a model spec, `mapRecords`/`RecordError` for per-record code.
+ * - Predict online with the same pipeline: `predict(p, records)` (rows in input order, Failures
+ *   in place), or serve it over HTTP with `startServer` (`sluice serve`).
  */
 export { pipeline, plugin, spec, stageFactory, Chain } from './api/builder.js';
 export type { Step, StepOf, PipelineDefinition, PipelineOptions, StageOptions, OptionsOf, SpecSteps } from './api/builder.js';
@@ -40,3 +42,9 @@ export type { RawConfig, LoadedConfig } from './config/load.js';
 export type { PipelineConfig, StageConfig } from './config/validate.js';
 export type { RunSummary } from './runtime/run.js';
 export type { MapFunction, MapContext } from '../stages/post/map/index.js';
+export { predict, closePredictors } from './predict/predict.js';
+export { createPredictor, type Predictor, type PredictorOptions } from './predict/predictor.js';
+export type { PipelineInput as PredictInput, PipelineOptions as PredictOptions } from './predict/pipeline.js';
+export { isErrorRow, type OutputRow, type PredictionRow, type ErrorRow } from './predict/rows.js';
+export { startServer, type SluiceServer, type ServerOptions } from './serve/server.js';
+export type { ServeSettings } from './serve/settings.js';

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 /**
- * The `sluice` command line: `run` and `validate` a pipeline config. Every user-caused failure
+ * The `sluice` command line: `run` and `validate` a pipeline config, `serve` it over HTTP. Every user-caused failure
  * prints one line per problem (a stack trace only with --verbose) and exits 2 (invalid) or 1
  * (the run failed), as CONTRACT.md says.
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { SluiceError, describeError, EXIT } from '../core/errors.js';
 import { loadConfig } from '../config/load.js';
 import { preparePipeline, runPipeline } from '../runtime/pipeline.js';
@@ -17,6 +17,11 @@ interface CommonOptions {
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+const parsePort = (value: string): number => {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) throw new InvalidArgumentError(`expected a port number from 0 to 65535, got "${value}"`);
+  return port;
+};
 let verbose = process.argv.includes('--verbose');
 
 /** Loads, validates and checks a config: everything before the first record is read. */
@@ -93,6 +98,15 @@ withCommon(program.command('validate'))
   .description("check the config and the features against the model's signature (reads model.json, no weights, no data)")
   .action(async (file: string, opts) => {
     process.exitCode = await validateCommand(file, opts);
+  });
+
+withCommon(program.command('serve'))
+  .description('serve online predictions over HTTP with the same pipeline: POST /v1/predict, GET /healthz, /readyz, /metrics')
+  .option('--port <n>', 'port to listen on (0: any free port, printed at start)', parsePort, 8080)
+  .option('--host <address>', 'address to listen on', '127.0.0.1')
+  .action(async (file: string, opts) => {
+    const { serveCommand } = await import('./serve.js');
+    process.exitCode = await serveCommand(file, opts);
   });
 
 try {

@@ -2,7 +2,7 @@ import type { StageDefinition } from '../core/stage.js';
 import type { StageKind } from '../core/types.js';
 
 /** The top-level keys of a pipeline config, in the order users write them. */
-export const TOP_LEVEL_KEYS = ['name', 'source', 'decode', 'key', 'model', 'post', 'sink', 'errors', 'execution'] as const;
+export const TOP_LEVEL_KEYS = ['name', 'source', 'decode', 'key', 'model', 'post', 'sink', 'errors', 'execution', 'serve'] as const;
 
 /** JSON Schema of `execution`: shared by every pipeline whatever its stages. */
 export const executionSchema = {
@@ -24,6 +24,54 @@ export const executionSchema = {
       description: 'Stop the run (exit 1) when failed/read exceeds this, judged once 1,000 records have been read and at the end.',
     },
     maxAttempts: { type: 'integer', minimum: 1, default: 3, description: 'Attempts per partition when it fails for an infrastructure reason (I/O error, worker crash).' },
+  },
+  additionalProperties: false,
+} as const;
+
+/**
+ * JSON Schema of `serve`: how `sluice serve` batches and bounds online requests. Only the
+ * server reads it; a batch run ignores it. `maxBatchSize` has no static default: it follows
+ * `model.batchSize`.
+ */
+export const serveSchema = {
+  type: 'object',
+  description: 'Online prediction (`sluice serve`): dynamic micro-batching, queue bound, request limits. A batch run ignores it.',
+  properties: {
+    maxBatchSize: {
+      type: 'integer',
+      minimum: 1,
+      description: 'Most instances merged into one model batch across concurrent requests. Default: model.batchSize. 1 turns batching off.',
+    },
+    batchTimeoutMs: {
+      type: 'number',
+      minimum: 0,
+      default: 0,
+      description:
+        'Longest an instance waits for others to fill its batch while a worker is free. 0: a free worker takes what is waiting at once; batches still grow while every worker is busy, so load alone merges requests.',
+    },
+    maxQueue: {
+      type: 'integer',
+      minimum: 1,
+      default: 1024,
+      description: 'Instances that may wait for a model batch; a request that would exceed it is answered 429 with Retry-After (a lone request larger than it is still taken).',
+    },
+    maxBodyBytes: {
+      type: 'integer',
+      minimum: 1,
+      default: 1048576,
+      description: 'Largest request body accepted, in bytes; a larger one is answered 413.',
+    },
+    workers: {
+      type: 'integer',
+      minimum: 0,
+      description: "Worker threads running the chain, each loading the model once; 0 runs it in the server's own thread. Default: 0 (measured fastest on 2 cores: see README, Online prediction); threads may pay for heavy models on machines with cores to spare.",
+    },
+    drainTimeoutMs: {
+      type: 'integer',
+      minimum: 0,
+      default: 30000,
+      description: 'On SIGINT/SIGTERM, how long in-flight requests may take to finish before the server exits anyway (exit 1).',
+    },
   },
   additionalProperties: false,
 } as const;
@@ -102,6 +150,7 @@ export function pipelineSchema(defs: StageDefinition[]): Record<string, unknown>
       },
       errors: { ...sink, description: 'The sink that receives one row per failed record (default: jsonl under <sink uri>/_errors).' },
       execution: { ...executionSchema, default: {} },
+      serve: { ...serveSchema, default: {} },
     },
     required: ['source', 'decode', 'model', 'sink'],
     additionalProperties: false,

@@ -31,6 +31,15 @@ export interface PipelineConfig {
     maxErrorRate: number;
     maxAttempts: number;
   };
+  /** Online prediction settings (`sluice serve`); defaults filled in, `maxBatchSize`/`workers` resolved by the server. */
+  serve: {
+    maxBatchSize?: number;
+    batchTimeoutMs: number;
+    maxQueue: number;
+    maxBodyBytes: number;
+    workers?: number;
+    drainTimeoutMs: number;
+  };
 }
 
 const validators = new WeakMap<Registry, ReturnType<ReturnType<typeof createAjv>['compile']>>();

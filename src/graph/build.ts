@@ -156,7 +156,14 @@ function hint(accepts: string): string {
  * Every problem is reported at once (exit 2) before any record is read.
  */
 export async function checkGraph(graph: Graph): Promise<void> {
-  const stages: GraphStage[] = [graph.source, ...graph.transforms, ...graph.sinks, graph.errors];
+  await checkStages([graph.source, ...graph.transforms, ...graph.sinks, graph.errors]);
+}
+
+/**
+ * `checkGraph` for some stages only: online prediction checks its chain (decode → post: the
+ * model's signature, labels files) and not the source listing or the sinks it never uses.
+ */
+export async function checkStages(stages: GraphStage[]): Promise<void> {
   const results = await Promise.all(
     stages.map(async (s) => {
       if (!s.def.check) return [];

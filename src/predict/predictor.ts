@@ -1,0 +1,102 @@
+import { Piscina } from 'piscina';
+import type { LoadedConfig } from '../config/load.js';
+import type { Graph } from '../graph/build.js';
+import { createChain, runChain } from './chain.js';
+import { loadPipeline, preparePipeline, type PipelineInput, type PipelineOptions } from './pipeline.js';
+import type { BatchResult, OutputRow } from './rows.js';
+import type { BatchTask } from './worker.js';
+
+/** A pipeline ready to predict in memory: its model loaded (in this thread or in each worker thread). */
+export interface Predictor {
+  /** The chain, e.g. "jsonl → json → field → tfjs → argmax → round → jsonl (+ errors jsonl)". */
+  readonly summary: string;
+  readonly graph: Graph;
+  /** Worker threads running the chain; 0 when it runs in the caller's thread. */
+  readonly threads: number;
+  /** The model stage's `batchSize` (256 when it has none): records per model call. */
+  readonly batchSize: number;
+  /** One batch: one row per value, in order, with Failure codes beside error rows. `indexes[i]` is value i's index in its request. */
+  run(values: unknown[], indexes?: number[]): Promise<BatchResult>;
+  /** Any number of records: one row per record, in input order (cut into `batchSize` slices across the threads). */
+  predict(records: unknown[]): Promise<OutputRow[]>;
+  /** Releases the model and stops the threads. */
+  close(): Promise<void>;
+}
+
+export interface PredictorOptions extends PipelineOptions {
+  /**
+   * Worker threads, each loading the model once; 0 (default) runs the chain in this thread.
+   * Threads pay off only for models whose batches cost more than handing records to a thread
+   * and back (see README, Online prediction).
+   */
+  threads?: number;
+}
+
+/** The model stage's batch size, read generically: a model stage without one predicts 256 at a time. */
+export function modelBatchSize(graph: Graph): number {
+  const size = graph.transforms.find((t) => t.def.kind === 'model')?.options.batchSize;
+  return typeof size === 'number' && Number.isInteger(size) && size >= 1 ? size : 256;
+}
+
+/**
+ * Validates and checks a pipeline (config errors throw a SluiceError, one line per problem),
+ * then loads its model once: in this thread, or in each of `threads` worker threads.
+ *
+ * @example
+ * const predictor = await createPredictor('examples/quickstart/pipeline.json');
+ * const rows = await predictor.predict([{ id: 'a', measurements: [5.1, 3.5, 1.4, 0.2] }]);
+ * // [{ key: 'a', species: null, prediction: { class: 'setosa', score: 0.9999 } }]
+ * await predictor.close();
+ */
+export async function createPredictor(pipeline: PipelineInput, options: PredictorOptions = {}): Promise<Predictor> {
+  const loaded = loadPipeline(pipeline, options);
+  return predictorFor(loaded, await preparePipeline(loaded), options.threads ?? 0);
+}
+
+/** `createPredictor` for a pipeline already prepared (validated and checked) into `graph`. */
+export async function predictorFor(loaded: LoadedConfig, graph: Graph, threads: number): Promise<Predictor> {
+  const batchSize = modelBatchSize(graph);
+  const base = { summary: graph.summary, graph, threads, batchSize };
+
+  if (threads === 0) {
+    const chain = await createChain(graph);
+    const run = (values: unknown[], indexes?: number[]) => runChain(chain, values, indexes);
+    return { ...base, run, predict: async (records) => (await run(records)).rows, close: () => chain.close() };
+  }
+
+  const pool = startPredictPool(loaded, threads);
+  const run = (values: unknown[], indexes?: number[]): Promise<BatchResult> =>
+    pool.run({ values, indexes: indexes ?? values.map((_, i) => i) });
+  try {
+    // One empty task per thread: resolves once the model has loaded (a load error rejects here).
+    await Promise.all(Array.from({ length: threads }, () => run([])));
+  } catch (err) {
+    await pool.destroy();
+    throw err;
+  }
+  return {
+    ...base,
+    run,
+    async predict(records) {
+      const slices: Promise<BatchResult>[] = [];
+      for (let i = 0; i < records.length; i += batchSize) {
+        const values = records.slice(i, i + batchSize);
+        slices.push(run(values, values.map((_, j) => i + j)));
+      }
+      return (await Promise.all(slices)).flatMap((r) => r.rows);
+    },
+    close: () => pool.destroy(),
+  };
+}
+
+/** Worker threads for one pipeline, set up as the batch engine's pool (`runtime/pool.ts`): each loads the model as it starts. */
+function startPredictPool(loaded: LoadedConfig, threads: number): Piscina<BatchTask, BatchResult> {
+  return new Piscina<BatchTask, BatchResult>({
+    filename: new URL('./worker.js', import.meta.url).href,
+    minThreads: threads,
+    maxThreads: threads,
+    idleTimeout: Infinity,
+    atomics: 'disabled',
+    workerData: { loaded },
+  });
+}
