@@ -9,7 +9,7 @@ import { SluiceError, describeError, EXIT } from '../core/errors.js';
 import { loadConfig } from '../config/load.js';
 import { buildGraph, checkGraph } from '../graph/build.js';
 import { createRegistry } from '../graph/registry.js';
-import { createStorage } from '../storage/index.js';
+import { createStorage, defaultBackends, storageSettings } from '../storage/index.js';
 import { builtinStages } from '../../stages/index.js';
 import { versions } from '../runtime/versions.js';
 import { formatSummary } from './summary.js';
@@ -25,7 +25,7 @@ let verbose = process.argv.includes('--verbose');
 /** Loads, validates and checks a config: everything before the first record is read. */
 async function prepare(file: string, opts: CommonOptions) {
   const loaded = loadConfig(file, opts.set);
-  const storage = createStorage();
+  const storage = createStorage(defaultBackends(storageSettings(loaded.config)));
   const graph = buildGraph(loaded, createRegistry(builtinStages), storage);
   await checkGraph(graph);
   return { loaded, graph, storage };

@@ -1,5 +1,5 @@
 import { SluiceError } from '../core/errors.js';
-import { joinUri } from '../storage/index.js';
+import { joinUri, type StorageSettings } from '../storage/index.js';
 import type { Registry } from '../graph/registry.js';
 import { createAjv, formatErrors } from './ajv.js';
 import { pipelineSchema } from './schema.js';
@@ -29,6 +29,8 @@ export interface PipelineConfig {
     maxErrorRate: number;
     maxAttempts: number;
   };
+  /** Settings of the object-store clients (the backends read them when first used). */
+  storage?: StorageSettings;
 }
 
 const validators = new WeakMap<Registry, ReturnType<ReturnType<typeof createAjv>['compile']>>();

@@ -8,7 +8,7 @@ import type { LoadedConfig } from '../config/load.js';
 import type { Partition } from '../core/types.js';
 import { buildGraph } from '../graph/build.js';
 import { createRegistry } from '../graph/registry.js';
-import { createStorage } from '../storage/index.js';
+import { createStorage, defaultBackends, storageSettings, type Storage } from '../storage/index.js';
 import { builtinStages } from '../../stages/index.js';
 import { createInstances, type Instances } from './instances.js';
 import { LiveCounters } from './counts.js';
@@ -23,20 +23,25 @@ export interface PartitionTask {
   counters: SharedArrayBuffer;
 }
 
-const storage = createStorage();
-let cached: { key: string; instances: Promise<Instances> } | undefined;
+interface Prepared {
+  storage: Storage;
+  instances: Instances;
+}
+let cached: { key: string; prepared: Promise<Prepared> } | undefined;
 
-function instancesFor(loaded: LoadedConfig): Promise<Instances> {
+/** The stages (and the storage, configured by the config's `storage` section) of a config, made once per thread. */
+function instancesFor(loaded: LoadedConfig): Promise<Prepared> {
   const key = createHash('sha256').update(JSON.stringify(loaded)).digest('hex');
   if (cached?.key !== key) {
+    const storage = createStorage(defaultBackends(storageSettings(loaded.config)));
     const graph = buildGraph(loaded, createRegistry(builtinStages), storage);
-    cached = { key, instances: createInstances(graph) };
+    cached = { key, prepared: createInstances(graph).then((instances) => ({ storage, instances })) };
     // A failed start is not cached: the next task tries again (and may succeed on a retry).
-    cached.instances.catch(() => {
+    cached.prepared.catch(() => {
       if (cached?.key === key) cached = undefined;
     });
   }
-  return cached.instances;
+  return cached.prepared;
 }
 
 // Start creating the stages (loading the model) as soon as the thread starts: the first task
@@ -48,7 +53,7 @@ if (workerData?.loaded) {
 }
 
 export default async function runTask(task: PartitionTask): Promise<PartitionResult> {
-  const instances = await instancesFor(task.loaded);
+  const { instances, storage } = await instancesFor(task.loaded);
   return runPartition(instances, task.partition, {
     storage,
     runId: task.runId,
