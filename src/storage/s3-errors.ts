@@ -19,7 +19,8 @@ export function s3Error(err: unknown, uri: string): Error {
     return new StorageError('STORAGE_MISSING', uri, `bucket "${parseObjectUri(uri).bucket}" does not exist`, { cause: err });
   }
   if (name === 'NoSuchKey' || name === 'NotFound' || (status === 404 && name !== 'NoSuchUpload')) return notFound(uri);
-  const message = (e?.message ?? String(err)).split('\n')[0];
+  let message = (e?.message ?? String(err)).split('\n')[0];
+  if (message === 'Region is missing') message += ': set AWS_REGION or storage.s3.region in the pipeline config';
   const what = name !== 'Error' && !message?.startsWith(name) ? `${name}${status ? ` (HTTP ${status})` : ''}: ${message}` : message;
   return new StorageError('STORAGE_FAILED', uri, what || `HTTP ${status ?? '?'}`, { cause: err });
 }

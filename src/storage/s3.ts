@@ -23,6 +23,11 @@ import { isNotFound, notFound } from './errors.js';
 import { abortStagedUpload, completeStagedUpload, isStagingRecord, S3StagedWriter, stagingRecordKey } from './s3-upload.js';
 import { s3Error } from './s3-errors.js';
 
+// The SDK warns on every run under Node < 22 that *later* SDK releases will need Node 22; the
+// lockfile pins a release that supports Node 20 (Sluice's floor), so the warning would only be
+// noise on a CLI's stderr. A user who sets the variable keeps their choice.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 /** Default attempts per request: the SDK's 3 is short for a batch job that must not lose a run to a throttled burst. */
 const DEFAULT_MAX_ATTEMPTS = 5;
 /** Keys per DeleteObjects request (the API's limit). */

@@ -41,7 +41,7 @@ const cases: { name: string; config: unknown; sets?: string[]; env?: NodeJS.Proc
   {
     name: 'a misspelt top-level key lists the allowed keys',
     config: { ...good, modle: {} },
-    lines: ['/modle: unknown key (allowed: name, source, decode, key, model, post, sink, errors, execution)'],
+    lines: ['/modle: unknown key (allowed: name, source, decode, key, model, post, sink, errors, execution, storage)'],
   },
   {
     name: 'a string where an integer is expected says both',

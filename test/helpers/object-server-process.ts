@@ -9,10 +9,11 @@
  *   runtime (a JAR download): the GCS JSON API it serves uses the admin storage layer, which
  *   needs no rules.
  *
- * With `faultEvery = n`, a fault-injecting proxy stands in front: every n-th request is answered
- * 503 (S3: `SlowDown`, GCS: a JSON error) without reaching the server, so clients must retry.
- * The proxy also stands in for S3's AbortMultipartUpload, which s3rver lacks: it answers it 204
- * and records it. `GET /__stats` returns what the proxy did.
+ * A proxy stands in front of the server and counts requests (GETs by path). With
+ * `faultEvery = n` it injects faults: every n-th request is answered 503 (S3: `SlowDown`, GCS: a
+ * JSON error) without reaching the server, so clients must retry. It also stands in for S3's
+ * AbortMultipartUpload, which s3rver lacks: it answers it 204 and records it. `GET /__stats`
+ * returns what the proxy did.
  */
 import http from 'node:http';
 import fs from 'node:fs';
@@ -51,11 +52,12 @@ async function startGcs(): Promise<number> {
 
 /** Forwards to `upstream`, answering every `faultEvery`-th request with a 503 instead. */
 function startProxy(upstream: number): Promise<number> {
-  const stats = { requests: 0, faults: 0, aborts: [] as string[] };
+  const stats = { requests: 0, faults: 0, aborts: [] as string[], gets: {} as Record<string, number> };
   const server = http.createServer((req, res) => {
     if (req.url === '/__stats') return void res.end(JSON.stringify(stats));
     stats.requests++;
     const url = new URL(req.url!, 'http://x');
+    if (req.method === 'GET') stats.gets[decodeURIComponent(url.pathname)] = (stats.gets[decodeURIComponent(url.pathname)] ?? 0) + 1;
     if (kind === 's3' && req.method === 'DELETE' && url.searchParams.has('uploadId')) {
       // AbortMultipartUpload, which s3rver does not implement: recorded and acknowledged here.
       stats.aborts.push(`${url.pathname}?uploadId=${url.searchParams.get('uploadId')}`);
@@ -84,5 +86,5 @@ function startProxy(upstream: number): Promise<number> {
 
 const port = kind === 's3' ? await startS3() : kind === 'gcs' ? await startGcs() : NaN;
 if (Number.isNaN(port)) throw new Error(`usage: object-server-process.js <s3|gcs> [faultEvery]`);
-const front = faultEvery > 0 || kind === 's3' ? await startProxy(port) : port;
+const front = await startProxy(port);
 process.stdout.write(`${JSON.stringify({ port: front, upstream: port })}\n`);

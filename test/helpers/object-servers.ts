@@ -15,11 +15,22 @@ const SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'object-s
 /** Credentials s3rver accepts (its built-in account): test values, not secrets. */
 export const S3RVER_ENV = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' };
 
+/** What the proxy in front of a server saw and did. */
+export interface ProxyStats {
+  requests: number;
+  /** 503s injected. */
+  faults: number;
+  /** S3 AbortMultipartUpload requests (answered by the proxy: s3rver lacks them). */
+  aborts: string[];
+  /** GET requests by URL path. */
+  gets: Record<string, number>;
+}
+
 export interface ObjectServer {
   kind: 's3' | 'gcs';
   endpoint: string;
-  /** What the proxy in front did (requests, injected faults, S3 aborts). */
-  stats(): Promise<{ requests: number; faults: number; aborts: string[] }>;
+  /** What the proxy in front did (requests, injected faults, S3 aborts, GETs by path). */
+  stats(): Promise<ProxyStats>;
   stop(): Promise<void>;
 }
 
@@ -46,7 +57,7 @@ export async function startObjectServer(kind: 's3' | 'gcs', faultEvery = 0): Pro
     kind,
     endpoint,
     async stats() {
-      return (await (await fetch(`${endpoint}/__stats`)).json()) as { requests: number; faults: number; aborts: string[] };
+      return (await (await fetch(`${endpoint}/__stats`)).json()) as ProxyStats;
     },
     stop: () =>
       new Promise<void>((resolve) => {
