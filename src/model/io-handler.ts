@@ -3,6 +3,8 @@ import type { io } from '@tensorflow/tfjs-core';
 import type { Storage } from '../storage/types.js';
 import { joinUri } from '../storage/index.js';
 import { isStorageFailure } from '../storage/errors.js';
+import fsp from 'node:fs/promises';
+import { localCopy } from './cache.js';
 
 /**
  * tfjs-core is imported when a handler runs, not when this module loads: the CLI's coordinator
@@ -64,7 +66,8 @@ export function storageLoadHandler(storage: Storage, uri: string): tfc.io.IOHand
         const buffers: ArrayBuffer[] = [];
         for (const group of manifest) {
           for (const p of group.paths) {
-            const bytes = await storage.readAll(joinUri(dir, p));
+            // Weight shards sit beside the model JSON; from object storage, fetched once per process.
+            const bytes = await fsp.readFile(await localCopy(storage, joinUri(dir, p)));
             buffers.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
           }
         }
