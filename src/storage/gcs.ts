@@ -13,6 +13,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
+import { isMainThread } from 'node:worker_threads';
 import { IdempotencyStrategy, Storage as GcsClient, type StorageOptions } from '@google-cloud/storage';
 import type { GcsSettings, StorageBackend } from './types.js';
 import { childNames, keysUnder, listObjects, parseObjectUri, type ListPage, type ObjectEntry, type ObjectLister } from './object-store.js';
@@ -230,9 +231,15 @@ function entry(key: string, m: { size?: string | number; updated?: string; etag?
   return { key, size: Number(m.size ?? 0), mtimeMs: m.updated ? Date.parse(m.updated) : 0, etag: m.etag };
 }
 
+// Spool files live in one directory per process, which the main thread removes at exit: a worker
+// thread stopped mid-write (an interrupted run) cannot remove its own.
+const spoolDir = path.join(os.tmpdir(), `sluice-gcs-spool-${process.pid}`);
+if (isMainThread) process.once('exit', () => fs.rmSync(spoolDir, { recursive: true, force: true }));
+
 /** A fresh path for a local spool file (removed by whoever made it). */
 function spoolPath(): string {
-  return path.join(os.tmpdir(), `sluice-gcs-${process.pid}-${randomBytes(6).toString('hex')}`);
+  fs.mkdirSync(spoolDir, { recursive: true });
+  return path.join(spoolDir, randomBytes(8).toString('hex'));
 }
 
 /**

@@ -84,6 +84,17 @@ for (const target of targets) {
       await assert.rejects(backend.readAll(joinUri(root, 'a/none.txt')), (err: any) => err.code === 'ENOENT');
     });
 
+    test('a plain write stream makes an object when it finishes (small, and large enough for several parts)', async () => {
+      for (const [name, data] of [['small.bin', randomBytes(100)], ['large.bin', randomBytes(11 * MiB)]] as const) {
+        const uri = joinUri(root, 'streams', name);
+        const w = backend.createWriteStream(uri);
+        for (let i = 0; i < data.length; i += MiB) w.write(data.subarray(i, i + MiB));
+        w.end();
+        await finished(w);
+        assert.ok(Buffer.from(await backend.readAll(uri)).equals(data), name);
+      }
+    });
+
     test('lists a file, a directory (one level, hidden names skipped) and globs, sorted, across pages', async () => {
       const dir = joinUri(root, 'list');
       const files = ['d-1.jsonl', 'b.jsonl', 'a.jsonl', 'c.csv', 'e.jsonl', '_hidden.jsonl', '.dot.jsonl', 'sub/x.jsonl', 'sub/deeper/y.jsonl', 'sub/z.csv'];
