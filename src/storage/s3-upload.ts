@@ -62,6 +62,8 @@ export class S3StagedWriter extends Writable {
   private uploadId: string | undefined;
   private readonly parts: { PartNumber: number; ETag: string }[] = [];
   private recorded = false;
+  /** The part upload in flight, if any: a destroy waits for it so that its upload can be aborted. */
+  private pending: Promise<void> | undefined;
 
   constructor(
     private readonly client: S3Client,
@@ -77,7 +79,8 @@ export class S3StagedWriter extends Writable {
     this.size += chunk.length;
     if (this.size < this.partSize) return cb();
     // Backpressure: the next write waits until this part is uploaded.
-    this.flushPart().then(() => cb(), cb);
+    this.pending = this.flushPart();
+    this.pending.then(() => cb(), cb);
   }
 
   override _final(cb: (err?: Error | null) => void): void {
@@ -95,8 +98,13 @@ export class S3StagedWriter extends Writable {
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
-    // An abandoned attempt: nothing may ever complete this upload, so release its parts now.
-    if (this.uploadId && !this.recorded) void abortUpload(this.client, this.target.bucket, this.target.key, this.uploadId);
+    // An abandoned attempt: nothing may ever complete this upload, so release its parts now (once
+    // a part upload in flight, which may be the one that creates the upload, has settled).
+    const abandon = async () => {
+      await this.pending?.catch(() => undefined);
+      if (this.uploadId && !this.recorded) await abortUpload(this.client, this.target.bucket, this.target.key, this.uploadId);
+    };
+    void abandon();
     this.buffered = [];
     cb(err);
   }

@@ -153,9 +153,12 @@ for (const [scheme, root] of [
   });
 }
 
-test('mixed schemes: CSV from gs://, model from s3://, output to gs:// give the local CSV rows', async () => {
+test('mixed schemes: CSV from gs://, model from s3://, output to gs:// validate, and give the local CSV rows', async () => {
   const out = 'gs://sluice-e2e/mixed';
-  const r = sluice(['run', pipeline({ input: 'gs://sluice-e2e/q/csv/', model: 's3://sluice-e2e/q/model/model.json', out, storage: settings, csv: true })], { env });
+  const config = pipeline({ input: 'gs://sluice-e2e/q/csv/', model: 's3://sluice-e2e/q/model/model.json', out, storage: settings, csv: true });
+  const v = sluice(['validate', config], { env });
+  assert.equal(v.status, 0, v.stderr);
+  const r = sluice(['run', config], { env });
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(byKey(await storeParts(storage, joinUri(out, 'predictions'))), localCsv);
 });
