@@ -2,7 +2,7 @@ import type { StageDefinition } from '../core/stage.js';
 import type { StageKind } from '../core/types.js';
 
 /** The top-level keys of a pipeline config, in the order users write them. */
-export const TOP_LEVEL_KEYS = ['name', 'source', 'decode', 'key', 'model', 'post', 'sink', 'errors', 'execution', 'serve'] as const;
+export const TOP_LEVEL_KEYS = ['name', 'source', 'decode', 'key', 'model', 'post', 'sink', 'errors', 'execution', 'storage', 'serve'] as const;
 
 /** JSON Schema of `execution`: shared by every pipeline whatever its stages. */
 export const executionSchema = {
@@ -24,6 +24,44 @@ export const executionSchema = {
       description: 'Stop the run (exit 1) when failed/read exceeds this, judged once 1,000 records have been read and at the end.',
     },
     maxAttempts: { type: 'integer', minimum: 1, default: 3, description: 'Attempts per partition when it fails for an infrastructure reason (I/O error, worker crash).' },
+  },
+  additionalProperties: false,
+} as const;
+
+/**
+ * JSON Schema of `storage`: settings of the object-store clients (never credentials: those come
+ * from each SDK's own chain). Every field is optional; unset ones come from the environment.
+ */
+export const storageSchema = {
+  type: 'object',
+  description: 'Settings of the S3 and GCS clients for s3:// and gs:// URIs. Unset fields come from the standard environment; credentials always do.',
+  properties: {
+    s3: {
+      type: 'object',
+      description: 'The S3 client (@aws-sdk/client-s3). Default: the SDK\'s chain (AWS_REGION, AWS_ENDPOINT_URL, AWS_PROFILE, ...).',
+      properties: {
+        endpoint: { type: 'string', pattern: '^https?://', description: 'Endpoint of an S3-compatible server, e.g. "http://127.0.0.1:9000". Default: AWS (or AWS_ENDPOINT_URL).' },
+        forcePathStyle: { type: 'boolean', description: 'Path-style requests (http://host/bucket/key), which most S3-compatible servers need. Default: false.' },
+        region: { type: 'string', minLength: 1, description: 'The region. Default: AWS_REGION or the profile\'s region.' },
+        maxAttempts: { type: 'integer', minimum: 1, description: 'Attempts per request; throttling (503 SlowDown), 5xx and connection errors are retried with exponential backoff. Default: 5.' },
+        requestChecksumCalculation: {
+          enum: ['WHEN_SUPPORTED', 'WHEN_REQUIRED'],
+          description: 'WHEN_REQUIRED for S3-compatible servers that do not understand the SDK\'s default request checksums. Default: the SDK\'s (AWS_REQUEST_CHECKSUM_CALCULATION).',
+        },
+        partSize: { type: 'integer', minimum: 5242880, description: 'Bytes per part of the multipart upload of each output file (at least 5 MiB). Default: 8 MiB.' },
+      },
+      additionalProperties: false,
+    },
+    gcs: {
+      type: 'object',
+      description: 'The GCS client (@google-cloud/storage). Default: Application Default Credentials and the public endpoint (or STORAGE_EMULATOR_HOST).',
+      properties: {
+        apiEndpoint: { type: 'string', pattern: '^https?://', description: 'API endpoint, e.g. an emulator at "http://127.0.0.1:9199". Default: the public endpoint (or STORAGE_EMULATOR_HOST).' },
+        projectId: { type: 'string', minLength: 1, description: 'The project. Default: from the credentials (GOOGLE_CLOUD_PROJECT).' },
+        maxAttempts: { type: 'integer', minimum: 1, description: 'Attempts per request; 408, 429, 5xx and connection errors are retried with exponential backoff. Default: 5.' },
+      },
+      additionalProperties: false,
+    },
   },
   additionalProperties: false,
 } as const;
@@ -150,6 +188,7 @@ export function pipelineSchema(defs: StageDefinition[]): Record<string, unknown>
       },
       errors: { ...sink, description: 'The sink that receives one row per failed record (default: jsonl under <sink uri>/_errors).' },
       execution: { ...executionSchema, default: {} },
+      storage: storageSchema,
       serve: { ...serveSchema, default: {} },
     },
     required: ['source', 'decode', 'model', 'sink'],

@@ -1,5 +1,5 @@
 import { SluiceError, describeError } from '../core/errors.js';
-import { joinUri } from '../storage/index.js';
+import { joinUri, type StorageSettings } from '../storage/index.js';
 import type { Registry } from '../graph/registry.js';
 import { createAjv, formatErrors } from './ajv.js';
 import { isModuleType, pipelineSchema } from './schema.js';
@@ -31,6 +31,8 @@ export interface PipelineConfig {
     maxErrorRate: number;
     maxAttempts: number;
   };
+  /** Settings of the object-store clients (the backends read them when first used). */
+  storage?: StorageSettings;
   /** Online prediction settings (`sluice serve`); defaults filled in, `maxBatchSize`/`workers` resolved by the server. */
   serve: {
     maxBatchSize?: number;

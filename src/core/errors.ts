@@ -51,6 +51,10 @@ export const ERROR_CODES = {
   NOTHING_SUCCEEDED: EXIT.runFailed,
   /** Storage failed after retries, a worker died, or a partition failed for good. */
   RUN_FAILED: EXIT.runFailed,
+  /** A bucket named by a URI does not exist (an input, model or output that cannot be there). */
+  STORAGE_MISSING: EXIT.invalid,
+  /** Storage cannot be reached or refused a request after the client's retries. */
+  STORAGE_FAILED: EXIT.runFailed,
   /** SIGINT/SIGTERM stopped the run. */
   INTERRUPTED: EXIT.runFailed,
 } as const;

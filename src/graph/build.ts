@@ -6,6 +6,7 @@ import type { LoadedConfig } from '../config/load.js';
 import { validateConfig, type PipelineConfig, type StageConfig } from '../config/validate.js';
 import { isModuleType } from '../config/schema.js';
 import { displayName, resolveUri, type Storage } from '../storage/index.js';
+import { isStorageFailure } from '../storage/errors.js';
 import type { Registry } from './registry.js';
 
 /** One resolved stage of a graph: its definition, its options (defaults applied), its config path. */
@@ -170,6 +171,8 @@ export async function checkStages(stages: GraphStage[]): Promise<void> {
       try {
         return await s.def.check(s.options as any, s.ctx);
       } catch (err: any) {
+        // Storage that is down is not a problem of the config: it fails the command (exit 1).
+        if (isStorageFailure(err)) throw err;
         return [`${s.plugin ? s.label : s.path}: ${describeError(err)}`];
       }
     }),

@@ -4,6 +4,8 @@
  * model is never held in memory. No tfjs: this runs in the CLI's coordinator.
  */
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { localCopy } from './cache.js';
 import type { Storage } from '../storage/types.js';
 import { joinUri } from '../storage/index.js';
 import { dirOf } from './io-handler.js';
@@ -29,7 +31,8 @@ export function modelFiles(uri: string, json: { weightsManifest?: { paths: strin
 export async function hashModel(storage: Storage, uri: string, json: { weightsManifest?: { paths: string[] }[] }): Promise<string> {
   const hash = createHash('sha256');
   for (const file of modelFiles(uri, json)) {
-    for await (const chunk of storage.read(file)) hash.update(chunk as Uint8Array);
+    // Through the per-process cache: the worker threads loading the model reuse this download.
+    for await (const chunk of fs.createReadStream(await localCopy(storage, file))) hash.update(chunk as Uint8Array);
   }
   return hash.digest('hex');
 }

@@ -2,6 +2,9 @@ import type * as tfc from '@tensorflow/tfjs-core';
 import type { io } from '@tensorflow/tfjs-core';
 import type { Storage } from '../storage/types.js';
 import { joinUri } from '../storage/index.js';
+import { isStorageFailure } from '../storage/errors.js';
+import fsp from 'node:fs/promises';
+import { localCopy } from './cache.js';
 
 /**
  * tfjs-core is imported when a handler runs, not when this module loads: the CLI's coordinator
@@ -28,6 +31,8 @@ export async function readModelJson(storage: Storage, uri: string): Promise<io.M
   try {
     bytes = await storage.readAll(uri);
   } catch (err: any) {
+    // Storage that is down is not a problem of the model file: the caller fails the command (exit 1).
+    if (isStorageFailure(err)) throw err;
     throw new Error(err?.code === 'ENOENT' ? `model file ${uri} does not exist` : `cannot read model file ${uri}: ${err?.message ?? err}`);
   }
   let json: any;
@@ -61,7 +66,8 @@ export function storageLoadHandler(storage: Storage, uri: string): tfc.io.IOHand
         const buffers: ArrayBuffer[] = [];
         for (const group of manifest) {
           for (const p of group.paths) {
-            const bytes = await storage.readAll(joinUri(dir, p));
+            // Weight shards sit beside the model JSON; from object storage, fetched once per process.
+            const bytes = await fsp.readFile(await localCopy(storage, joinUri(dir, p)));
             buffers.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
           }
         }

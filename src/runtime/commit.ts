@@ -29,9 +29,10 @@ export interface ManifestEntry {
 const pad = (n: number) => String(n).padStart(5, '0');
 
 /**
- * The commit protocol over every output directory of a run. Attempts write under
- * `_temporary/`; a partition is committed by renaming its files to `part-…` names and then
- * writing its manifest entry (the commit point) in the primary sink's `_manifest/`.
+ * The commit protocol over every output directory of a run. Attempts stage their files under
+ * `_temporary/` (`Storage.stage`); a partition is committed by making its files visible under
+ * their `part-…` names (`Storage.commitStaged`: a rename, or an object store's own atomic step)
+ * and then writing its manifest entry (the commit point) in the primary sink's `_manifest/`.
  * `_SUCCESS` is written last. A rerun over the same output resumes; another plan or config is
  * refused unless `overwrite`.
  */
@@ -81,9 +82,9 @@ export class OutputCommitter {
     return { record: fresh, committed: new Map() };
   }
 
-  /** Commits one partition: renames its files, then writes its manifest entry. */
+  /** Commits one partition: makes its staged files visible under their `part-` names, then writes its manifest entry. */
   async commit(partition: Partition, result: PartitionResult): Promise<ManifestEntry> {
-    for (const f of result.outputs) await this.storage.rename(f.temp, f.final);
+    for (const f of result.outputs) await this.storage.commitStaged(f.temp, f.final);
     const entry: ManifestEntry = {
       id: partition.id,
       source: partition.source,
@@ -101,7 +102,7 @@ export class OutputCommitter {
 
   /** Removes what an abandoned attempt left under `_temporary/`. */
   async discard(result: Pick<PartitionResult, 'outputs'>): Promise<void> {
-    await Promise.all(result.outputs.map((f) => this.storage.remove(f.temp)));
+    await Promise.all(result.outputs.map((f) => this.storage.abortStaged(f.temp, f.final)));
   }
 
   /** Writes `_SUCCESS` (the run summary) into every output directory, the primary last. */

@@ -7,7 +7,7 @@ import type { Instances } from './instances.js';
 import { countFailure, emptyCounts, type LiveCounters } from './counts.js';
 import { errorRow, predictionRow } from './rows.js';
 
-/** A file an attempt wrote under `_temporary/`, and the name it takes when committed. */
+/** A staged output of an attempt (state under `_temporary/`), and the name it takes when committed. */
 export interface OutputFile {
   temp: string;
   final: string;
@@ -53,8 +53,11 @@ export async function runPartition(inst: Instances, partition: Partition, env: A
     signal: env.signal,
     createOutput(dir, ext) {
       const temp = joinUri(dir, '_temporary', `${env.runId}-${String(partition.id).padStart(5, '0')}-attempt${env.attempt}.${ext}`);
-      outputs.push({ temp, final: joinUri(dir, partName(partition, ext)) });
-      return env.storage.createWriteStream(temp) as unknown as NodeJS.WritableStream;
+      const final = joinUri(dir, partName(partition, ext));
+      outputs.push({ temp, final });
+      // The storage backend decides how the output stays invisible until the commit (a file
+      // renamed, an S3 multipart upload completed, a GCS object uploaded): see StorageBackend.stage.
+      return env.storage.stage(temp, final) as unknown as NodeJS.WritableStream;
     },
   };
   const counts = emptyCounts();

@@ -7,7 +7,7 @@
 import type { LoadedConfig } from '../config/load.js';
 import { buildGraph, checkGraph, type Graph } from '../graph/build.js';
 import { loadRegistry } from '../graph/plugins.js';
-import { createStorage, type Storage } from '../storage/index.js';
+import { storageFor, type Storage } from '../storage/index.js';
 import { builtinStages } from '../../stages/index.js';
 import type { RunOptions, RunSummary } from './run.js';
 
@@ -25,7 +25,7 @@ export interface PreparedPipeline {
  * @example
  * const { graph } = await preparePipeline(loadConfig('pipeline.json'));
  */
-export async function preparePipeline(loaded: LoadedConfig, storage: Storage = createStorage()): Promise<PreparedPipeline> {
+export async function preparePipeline(loaded: LoadedConfig, storage: Storage = storageFor(loaded.config)): Promise<PreparedPipeline> {
   const registry = await loadRegistry(loaded, builtinStages);
   const graph = buildGraph(loaded, registry, storage);
   await checkGraph(graph);

@@ -8,7 +8,7 @@ import type { LoadedConfig } from '../config/load.js';
 import type { Partition } from '../core/types.js';
 import { buildGraph } from '../graph/build.js';
 import { loadRegistry } from '../graph/plugins.js';
-import { createStorage } from '../storage/index.js';
+import { storageFor, type Storage } from '../storage/index.js';
 import { builtinStages } from '../../stages/index.js';
 import { closeInstances, createInstances, type Instances } from './instances.js';
 import { LiveCounters } from './counts.js';
@@ -23,23 +23,28 @@ export interface PartitionTask {
   counters: SharedArrayBuffer;
 }
 
-const storage = createStorage();
-let cached: { key: string; instances: Promise<Instances> } | undefined;
+interface Prepared {
+  storage: Storage;
+  instances: Instances;
+}
+let cached: { key: string; prepared: Promise<Prepared> } | undefined;
 
-function instancesFor(loaded: LoadedConfig): Promise<Instances> {
+/** The stages (and the storage, configured by the config's `storage` section) of a config, made once per thread. */
+function instancesFor(loaded: LoadedConfig): Promise<Prepared> {
   const key = createHash('sha256').update(JSON.stringify(loaded)).digest('hex');
   if (cached?.key !== key) {
     // A changed config (a worker reset's smaller batch, see run.ts) replaces the stages: close the old ones.
-    if (cached) void cached.instances.then(closeInstances).catch(() => undefined);
+    if (cached) void cached.prepared.then((p) => closeInstances(p.instances)).catch(() => undefined);
+    const storage = storageFor(loaded.config);
     // User stages are named by module path in the config: this thread imports them itself.
-    const instances = loadRegistry(loaded, builtinStages).then((registry) => createInstances(buildGraph(loaded, registry, storage)));
-    cached = { key, instances };
+    const prepared = loadRegistry(loaded, builtinStages).then(async (registry) => ({ storage, instances: await createInstances(buildGraph(loaded, registry, storage)) }));
+    cached = { key, prepared };
     // A failed start is not cached: the next task tries again (and may succeed on a retry).
-    cached.instances.catch(() => {
+    cached.prepared.catch(() => {
       if (cached?.key === key) cached = undefined;
     });
   }
-  return cached.instances;
+  return cached.prepared;
 }
 
 // Start creating the stages (loading the model) as soon as the thread starts: the first task
@@ -51,7 +56,7 @@ if (workerData?.loaded) {
 }
 
 export default async function runTask(task: PartitionTask): Promise<PartitionResult> {
-  const instances = await instancesFor(task.loaded);
+  const { instances, storage } = await instancesFor(task.loaded);
   try {
     return await runPartition(instances, task.partition, {
       storage,

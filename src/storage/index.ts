@@ -1,8 +1,9 @@
 import path from 'node:path';
-import type { StorageBackend, Storage } from './types.js';
+import type { StorageBackend, Storage, StorageSettings } from './types.js';
 import { localStorage } from './local.js';
+import { lazyBackend } from './lazy.js';
 
-export type { Storage, StorageBackend, FileInfo } from './types.js';
+export type { Storage, StorageBackend, FileInfo, StorageSettings, S3Settings, GcsSettings } from './types.js';
 
 /** The scheme of a URI (`s3`, `gs`, `file`), or '' for a plain path. */
 export function schemeOf(uri: string): string {
@@ -36,10 +37,39 @@ export function joinUri(dir: string, ...names: string[]): string {
 }
 
 /**
- * A Storage that dispatches each call to the backend for the URI's scheme.
- * Backends are an explicit list (tests build their own).
+ * The built-in backends: local files, and S3 and GCS loaded on first use (a run over local files
+ * never imports their SDKs), configured by the pipeline's `storage` section.
+ *
+ * @example
+ * const storage = createStorage(defaultBackends({ s3: { endpoint: 'http://127.0.0.1:4568', forcePathStyle: true } }));
  */
-export function createStorage(backends: StorageBackend[] = [localStorage]): Storage {
+export function defaultBackends(settings: StorageSettings = {}): StorageBackend[] {
+  return [
+    localStorage,
+    lazyBackend(['s3'], async () => (await import('./s3.js')).createS3Backend(settings.s3)),
+    lazyBackend(['gs'], async () => (await import('./gcs.js')).createGcsBackend(settings.gcs)),
+  ];
+}
+
+/**
+ * The `storage` section of a config as loaded, before validation. The backends read it only when
+ * first used, which is after `buildGraph` has validated the config.
+ */
+export function storageSettings(config: Record<string, unknown>): StorageSettings {
+  const s = config.storage;
+  return s !== null && typeof s === 'object' && !Array.isArray(s) ? (s as StorageSettings) : {};
+}
+
+/** The storage a pipeline config asks for (its `storage` section applied to the built-in backends). */
+export function storageFor(config: Record<string, unknown>): Storage {
+  return createStorage(defaultBackends(storageSettings(config)));
+}
+
+/**
+ * A Storage that dispatches each call to the backend for the URI's scheme.
+ * Backends are an explicit list (tests build their own); the default is `defaultBackends()`.
+ */
+export function createStorage(backends: StorageBackend[] = defaultBackends()): Storage {
   const byScheme = new Map<string, StorageBackend>();
   for (const b of backends) for (const s of b.schemes) byScheme.set(s, b);
   const pick = (uri: string): StorageBackend => {
@@ -57,7 +87,9 @@ export function createStorage(backends: StorageBackend[] = [localStorage]): Stor
     readAll: (u) => pick(u).readAll(u),
     createWriteStream: (u) => pick(u).createWriteStream(u),
     writeAtomic: (u, d) => pick(u).writeAtomic(u, d),
-    rename: (f, t) => pick(f).rename(f, t),
+    stage: (s, f) => pick(f).stage(s, f),
+    commitStaged: (s, f) => pick(f).commitStaged(s, f),
+    abortStaged: (s, f) => pick(f).abortStaged(s, f),
     remove: (u, o) => pick(u).remove(u, o),
     children: (u) => pick(u).children(u),
   };

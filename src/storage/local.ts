@@ -82,10 +82,19 @@ export const localStorage: StorageBackend = {
     await fsp.rename(tmp, file);
   },
 
-  async rename(from, to) {
-    const dest = localPath(to);
+  // A staged output is a file under `_temporary/`; its commit is rename(2), atomic on one filesystem.
+  stage(staging) {
+    return localStorage.createWriteStream(staging);
+  },
+
+  async commitStaged(staging, final) {
+    const dest = localPath(final);
     await fsp.mkdir(path.dirname(dest), { recursive: true });
-    await fsp.rename(localPath(from), dest);
+    await fsp.rename(localPath(staging), dest);
+  },
+
+  async abortStaged(staging) {
+    await fsp.rm(localPath(staging), { force: true });
   },
 
   async remove(uri, options) {

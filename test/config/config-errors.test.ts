@@ -41,7 +41,23 @@ const cases: { name: string; config: unknown; sets?: string[]; env?: NodeJS.Proc
   {
     name: 'a misspelt top-level key lists the allowed keys',
     config: { ...good, modle: {} },
-    lines: ['/modle: unknown key (allowed: name, source, decode, key, model, post, sink, errors, execution, serve)'],
+    lines: ['/modle: unknown key (allowed: name, source, decode, key, model, post, sink, errors, execution, storage, serve)'],
+  },
+  {
+    name: 'storage settings are checked like the rest, one line each',
+    config: {
+      ...good,
+      storage: { s3: { endpoint: 'localhost:9000', forcePathStyle: 'yes', partSize: 1024, secretAccessKey: 'x' }, gcs: { maxAttempts: 0 }, azure: {} },
+    },
+    lines: [
+      '/storage/azure: unknown key (allowed: s3, gcs)',
+      // Credentials are not settings: they come from the SDKs' own chains.
+      '/storage/s3/secretAccessKey: unknown key (allowed: endpoint, forcePathStyle, region, maxAttempts, requestChecksumCalculation, partSize)',
+      '/storage/s3/endpoint: must match ^https?://, got "localhost:9000"',
+      '/storage/s3/forcePathStyle: must be a boolean, got "yes"',
+      '/storage/s3/partSize: must be >= 5242880, got 1024',
+      '/storage/gcs/maxAttempts: must be >= 1, got 0',
+    ],
   },
   {
     name: 'a string where an integer is expected says both',

@@ -3,6 +3,7 @@ import type { Failure, Json, KeyedInstance, Prediction } from '../../../src/core
 import { mapAsync, rechunk } from '../../../src/core/stream.js';
 import { isFailure, RecordError, toFailure } from '../../../src/core/failure.js';
 import { describeError } from '../../../src/core/errors.js';
+import { isStorageFailure } from '../../../src/storage/errors.js';
 import { backendProblem, resolveBackend } from '../../../src/model/backend.js';
 import { readModelJson } from '../../../src/model/io-handler.js';
 import { readSignature } from '../../../src/model/signature.js';
@@ -204,6 +205,7 @@ export default defineStage<TfjsOptions>()({
     try {
       json = await readModelJson(ctx.storage, uri);
     } catch (err) {
+      if (isStorageFailure(err)) throw err; // storage down: exit 1, not a config problem
       return [`${at}: ${describeError(err)}`]; // the message names the file
     }
     try {
