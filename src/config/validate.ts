@@ -28,6 +28,9 @@ export interface PipelineConfig {
     maxErrors?: number;
     maxErrorRate: number;
     maxAttempts: number;
+    /** Distributed runs (src/distributed/): the Redis URL of the queue. */
+    coordinator?: string;
+    redisTimeout: number;
   };
 }
 

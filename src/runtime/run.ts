@@ -175,8 +175,11 @@ function where(p: Partition): string {
   return p.split ? `${p.source} bytes ${p.start}-${p.end}` : p.source;
 }
 
-/** Facts every stage reports about itself (a model's file hashes), keyed by config path. */
-async function describeStages(graph: Graph): Promise<Record<string, Json>> {
+/**
+ * Facts every stage reports about itself (a model's file hashes), keyed by config path.
+ * Exported for the distributed coordinator (src/distributed/), whose fingerprints must match.
+ */
+export async function describeStages(graph: Graph): Promise<Record<string, Json>> {
   const out: Record<string, Json> = {};
   for (const s of [graph.source, ...graph.transforms, ...graph.sinks, graph.errors]) {
     if (!s.def.describe) continue;
