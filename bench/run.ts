@@ -245,6 +245,8 @@ async function main(): Promise<void> {
     (os.loadavg()[1]! > os.cpus().length + 0.5 ? ': other processes competed for the CPU, so these ratios are unreliable' : ''));
   // Issue 4's check, in its own process: TFRecord read+decode beside the model's own speed.
   execFileSync(process.execPath, [path.join(projectRoot, 'dist/bench/tfrecord.js')], { stdio: 'inherit' });
+  // Issue 10's: throughput with 1, 2 and 4 worker processes through Redis, beside a local run.
+  execFileSync(process.execPath, [path.join(projectRoot, 'dist/bench/distributed.js')], { stdio: 'inherit' });
   if (errors.size > 0) {
     console.log(`\n${errors.size} contender(s) failed; see the ERROR lines above.`);
     process.exitCode = 1;

@@ -189,3 +189,37 @@ test('a coordinator killed with kill -9 and restarted resumes from the queue and
     await redis.stop();
   }
 });
+
+test('a worker started with --idle-exit leaves by itself (exit 0) once it has had nothing to do', opts, async () => {
+  const redis = await startRedis();
+  const idle = worker(redis.url, ['--idle-exit', '1']);
+  try {
+    assert.equal(await idle.exited, 0, idle.stderr());
+    assert.match(idle.stderr(), /^sluice worker: leaving$/m);
+  } finally {
+    await killAll([idle]);
+    await redis.stop();
+  }
+});
+
+test('SIGINT stops the coordinator: exit 1, resumable, and its waiting partitions leave the queue', opts, async () => {
+  const redis = await startRedis();
+  const p = project();
+  const procs: Background[] = [];
+  try {
+    const run = background(['run', p.config, '--coordinator', redis.url]);
+    procs.push(run);
+    await run.waitFor(/partitions queued on/);
+    run.signal('SIGINT');
+    assert.equal(await run.exited, 1, run.stderr());
+    assert.match(run.stderr(), /^interrupted: 0 of \d+ partitions are committed \(workers finish and commit those in hand\); run the same command again to resume$/m);
+    // Nothing is left for a worker to take.
+    const late = worker(redis.url, ['--idle-exit', '2']);
+    procs.push(late);
+    assert.equal(await late.exited, 0, late.stderr());
+    assert.doesNotMatch(late.stderr(), /started/);
+  } finally {
+    await killAll(procs);
+    await redis.stop();
+  }
+});
