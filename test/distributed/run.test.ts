@@ -223,3 +223,20 @@ test('SIGINT stops the coordinator: exit 1, resumable, and its waiting partition
     await redis.stop();
   }
 });
+
+test('the error budget, judged on the counts workers report, stops a distributed run with exit 1', opts, async () => {
+  const redis = await startRedis();
+  const p = project();
+  const procs: Background[] = [];
+  try {
+    procs.push(worker(redis.url));
+    const run = background(['run', p.config, '--coordinator', redis.url, '--set', 'execution.maxErrors=2']);
+    procs.push(run);
+    assert.equal(await run.exited, 1, run.stderr());
+    assert.match(run.stderr(), /^error budget exceeded: \d+ records failed, more than maxErrors 2$/m);
+    assert.ok(!fs.existsSync(path.join(p.out, '_SUCCESS')));
+  } finally {
+    await killAll(procs);
+    await redis.stop();
+  }
+});
