@@ -66,7 +66,8 @@ async function main(): Promise<void> {
   for (const r of [header, ...rows]) console.log('  ' + r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
   console.log(
     `  What limits scaling: this machine has ${os.cpus().length} cores, so at most ${os.cpus().length} worker processes compute at once;` +
-      ' more only share those cores, each adding its own start-up, model load and memory. Per partition the queue adds a few' +
+      ' more only share those cores, each adding its own start-up, model load and memory. A worker loads the model when its' +
+      ' first partition arrives (a local run loads it while planning). Per partition the queue adds a few' +
       ' Redis round trips and the commit (renames and a manifest write), milliseconds next to seconds of compute. Across' +
       ' machines, throughput grows with workers until the shared storage or Redis saturates.',
   );
