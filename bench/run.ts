@@ -247,6 +247,8 @@ async function main(): Promise<void> {
   execFileSync(process.execPath, [path.join(projectRoot, 'dist/bench/tfrecord.js')], { stdio: 'inherit' });
   // Issue 8's real out-of-memory case (a batch that exceeds the 4 GB wasm heap), in its own process.
   execFileSync(process.execPath, [path.join(projectRoot, 'dist/bench/oom.js')], { stdio: 'inherit' });
+  // Issue 10's: throughput with 1, 2 and 4 worker processes through Redis, beside a local run.
+  execFileSync(process.execPath, [path.join(projectRoot, 'dist/bench/distributed.js')], { stdio: 'inherit' });
   if (errors.size > 0) {
     console.log(`\n${errors.size} contender(s) failed; see the ERROR lines above.`);
     process.exitCode = 1;

@@ -35,7 +35,13 @@ async function validateCommand(file: string, opts: CommonOptions): Promise<numbe
   return EXIT.ok;
 }
 
-async function runCommand(file: string, opts: CommonOptions & { overwrite?: boolean; json?: boolean }): Promise<number> {
+async function runCommand(file: string, opts: CommonOptions & { overwrite?: boolean; json?: boolean; coordinator?: string }): Promise<number> {
+  // Distributed runs (src/distributed/): --coordinator is execution.coordinator; no threads here.
+  if (opts.coordinator !== undefined) opts.set = [...opts.set, `execution.coordinator=${JSON.stringify(opts.coordinator)}`];
+  if (typeof (loadConfig(file, opts.set).config.execution as { coordinator?: unknown } | undefined)?.coordinator === 'string') {
+    const { runDistributedCommand } = await import('../distributed/cli.js');
+    return runDistributedCommand(await prepare(file, opts), opts);
+  }
   // Loaded only for `run`, so `validate` and `--help` start fast.
   const { createProgress } = await import('../runtime/progress.js');
   const loaded = loadConfig(file, opts.set);
@@ -90,8 +96,26 @@ withCommon(program.command('run'))
   .description('run the pipeline: predict every input record, resuming a partial output of the same run')
   .option('--overwrite', 'replace an existing output instead of resuming it')
   .option('--json', 'print the run summary as one JSON object on stdout')
+  .option('--coordinator <url>', 'run distributed: queue the partitions on this Redis (redis://host:6379) for `sluice worker` processes (= execution.coordinator)')
   .action(async (file: string, opts) => {
     process.exitCode = await runCommand(file, opts);
+  });
+
+// Distributed runs (src/distributed/): a worker process that pulls partitions from the queue.
+program
+  .command('worker')
+  .description('join a distributed run: pull partitions from the queue on Redis, run them on worker threads, commit them; leave on SIGTERM')
+  .requiredOption('--coordinator <url>', 'the Redis URL the coordinator (`sluice run --coordinator`) queues partitions on')
+  .option('--threads <n>', 'worker threads, each loading the model once (default: CPU cores)')
+  .option('--lock-duration <seconds>', "lock on a partition, renewed while it runs: a worker silent this long is presumed dead and its partition redelivered", '30')
+  .option('--stalled-interval <seconds>', 'how often to look for partitions whose worker died', '15')
+  .option('--max-stalled <n>', 'redeliveries of one partition before it fails the run', '3')
+  .option('--redis-timeout <seconds>', 'exit 1 when Redis has been unreachable this long', '30')
+  .option('--idle-exit <seconds>', 'leave (exit 0) after this long without a partition (default: stay until SIGTERM)')
+  .option('--verbose', 'show stack traces with errors')
+  .action(async (opts) => {
+    const { workerCommand } = await import('../distributed/cli.js');
+    process.exitCode = await workerCommand(opts);
   });
 
 withCommon(program.command('validate'))

@@ -24,6 +24,19 @@ export const executionSchema = {
       description: 'Stop the run (exit 1) when failed/read exceeds this, judged once 1,000 records have been read and at the end.',
     },
     maxAttempts: { type: 'integer', minimum: 1, default: 3, description: 'Attempts per partition when it fails for an infrastructure reason (I/O error, worker crash).' },
+    // Distributed runs (src/distributed/): the queue workers pull partitions from.
+    coordinator: {
+      type: 'string',
+      pattern: '^rediss?://',
+      description:
+        'Run distributed: the Redis URL (redis://[user:password@]host:6379[/db], rediss:// for TLS) of the BullMQ queue that `sluice worker` processes pull partitions from. Default: run locally with worker threads.',
+    },
+    redisTimeout: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      default: 30,
+      description: 'Distributed runs: seconds the coordinator waits for an unreachable Redis before it fails the run (exit 1; committed partitions are kept).',
+    },
   },
   additionalProperties: false,
 } as const;

@@ -30,6 +30,9 @@ export interface PipelineConfig {
     maxErrors?: number;
     maxErrorRate: number;
     maxAttempts: number;
+    /** Distributed runs (src/distributed/): the Redis URL of the queue. */
+    coordinator?: string;
+    redisTimeout: number;
   };
   /** Settings of the object-store clients (the backends read them when first used). */
   storage?: StorageSettings;

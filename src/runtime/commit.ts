@@ -51,13 +51,22 @@ export class OutputCommitter {
    * Makes the output ready for this run and returns the run record to use (the stored one
    * when resuming, so the same cut points are reused) and the committed entries.
    */
-  async prepare(fresh: RunRecord, overwrite: boolean): Promise<{ record: RunRecord; committed: Map<number, ManifestEntry> }> {
+  async prepare(
+    fresh: RunRecord,
+    overwrite: boolean,
+    /**
+     * Distributed runs (src/distributed/): workers on other machines may be writing attempts
+     * under `_temporary/` right now (a coordinator restart), so leave them alone.
+     */
+    options: { keepTemporaries?: boolean } = {},
+  ): Promise<{ record: RunRecord; committed: Map<number, ManifestEntry> }> {
+    const keep = options.keepTemporaries ?? false;
     const stored = await this.readJson<RunRecord>(joinUri(this.manifestDir, 'run.json'));
     if (overwrite) {
-      await this.clear();
+      await this.clear(keep);
     } else if (stored && (await this.readManifest()).size === 0 && !(await this.succeeded())) {
       // A run that failed before committing anything must not block a rerun, even a changed one.
-      await this.clear();
+      await this.clear(keep);
     } else if (stored) {
       if (stored.planFingerprint !== fresh.planFingerprint || stored.configFingerprint !== fresh.configFingerprint) {
         const what = stored.planFingerprint !== fresh.planFingerprint ? 'the input files changed' : 'the config or model changed';
@@ -66,7 +75,7 @@ export class OutputCommitter {
           `${this.dirs[0]} holds the output of another run (${what} since it was written); rerun with --overwrite to replace it`,
         );
       }
-      await this.removeTemporaries();
+      if (!keep) await this.removeTemporaries();
       return { record: stored, committed: await this.readManifest() };
     } else {
       for (const dir of this.dirs) {
@@ -76,7 +85,7 @@ export class OutputCommitter {
           throw new SluiceError('OUTPUT_CONFLICT', `${dir} already holds output (${foreign}) that this run did not write; rerun with --overwrite to replace it`);
         }
       }
-      await this.removeTemporaries();
+      if (!keep) await this.removeTemporaries();
     }
     await this.storage.writeAtomic(joinUri(this.manifestDir, 'run.json'), JSON.stringify(fresh, null, 2));
     return { record: fresh, committed: new Map() };
@@ -127,10 +136,10 @@ export class OutputCommitter {
     return out;
   }
 
-  private async clear(): Promise<void> {
+  private async clear(keepTemporaries = false): Promise<void> {
     for (const dir of this.dirs) {
       for (const name of await this.storage.children(dir)) {
-        if (name.startsWith('part-') || name === '_SUCCESS' || name === '_manifest' || name === '_temporary') {
+        if (name.startsWith('part-') || name === '_SUCCESS' || name === '_manifest' || (name === '_temporary' && !keepTemporaries)) {
           await this.storage.remove(joinUri(dir, name), { recursive: true });
         }
       }

@@ -242,9 +242,10 @@ function where(p: Partition): string {
 
 /**
  * The facts stages reported per committed partition (this run's and earlier runs'), summarised
- * per stage by its `summarizeFacts`, else the facts of the last partition.
+ * per stage by its `summarizeFacts`, else the facts of the last partition. Shared with the
+ * distributed coordinator.
  */
-function summarizeFacts(graph: Graph, entries: ManifestEntry[]): Record<string, Json> {
+export function summarizeFacts(graph: Graph, entries: ManifestEntry[]): Record<string, Json> {
   const out: Record<string, Json> = {};
   const ordered = [...entries].sort((a, b) => a.id - b.id);
   for (const t of graph.transforms) {
@@ -255,8 +256,11 @@ function summarizeFacts(graph: Graph, entries: ManifestEntry[]): Record<string, 
   return out;
 }
 
-/** Facts every stage reports about itself (a model's file hashes), keyed by config path. */
-async function describeStages(graph: Graph): Promise<Record<string, Json>> {
+/**
+ * Facts every stage reports about itself (a model's file hashes), keyed by config path.
+ * Exported for the distributed coordinator (src/distributed/), whose fingerprints must match.
+ */
+export async function describeStages(graph: Graph): Promise<Record<string, Json>> {
   const out: Record<string, Json> = {};
   for (const s of [graph.source, ...graph.transforms, ...graph.sinks, graph.errors]) {
     if (!s.def.describe) continue;
