@@ -55,12 +55,17 @@ test('a user post stage (relative path) fails single records as Failures naming 
   );
 });
 
-test('a user stage whose stream fails fails the run (exit 1) with one line naming the stage, not a crash', () => {
-  const { file } = setup([{ type: pathToFileURL(path.join(modules, 'broken-stream.js')).href }], { execution: { workers: 1, maxAttempts: 1 } });
+test('a user stage whose stream fails is isolated down to single records: each is a Failure naming the stage; no crash', () => {
+  // The shared isolation (core/isolate.ts) retries a failing chunk in halves: a stage that fails
+  // on every record fails each record alone, and the error budget then stops the run (exit 1).
+  const { file, dir } = setup([{ type: pathToFileURL(path.join(modules, 'broken-stream.js')).href }], { execution: { workers: 1, maxAttempts: 1 } });
   const r = sluice(['run', file]);
   assert.equal(r.status, 1, r.stderr);
-  assert.match(r.stderr.trim().split('\n').pop()!, /^partition 0 \(.*\) failed after 1 attempt: \/post\/2 \(broken\): lost the connection to the feature store$/);
+  assert.match(r.stderr.trim().split('\n').pop()!, /^error budget exceeded: 154 of 154 records failed/);
   assert.doesNotMatch(r.stderr, /\n\s+at /);
+  const errors = readParts(path.join(dir, 'out/errors')).filter((e) => e.stage === 'post');
+  assert.equal(errors.length, 150, 'the 150 records that parse reach the post stage and fail there alone');
+  assert.ok(errors.every((e) => e.error === '/post/2 (broken): lost the connection to the feature store'), JSON.stringify(errors[0]));
 });
 
 test('module problems are config errors: one line each with its path, all at once (exit 2)', () => {
