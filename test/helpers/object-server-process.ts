@@ -76,13 +76,22 @@ function startProxy(upstream: number): Promise<number> {
     }
     const forward = http.request({ host: '127.0.0.1', port: upstream, method: req.method, path: req.url, headers: req.headers }, (up) => {
       res.writeHead(up.statusCode ?? 502, up.headers);
+      up.on('error', () => res.destroy());
       up.pipe(res);
     });
-    forward.on('error', () => res.writeHead(502).end());
+    // A connection that breaks (a client giving up mid-upload, the server resetting mid-answer)
+    // ends this exchange only: headers already sent cannot become a 502, and nothing may throw.
+    forward.on('error', () => (res.headersSent ? res.destroy() : res.writeHead(502).end()));
+    req.on('error', () => forward.destroy());
+    res.on('error', () => undefined);
     req.pipe(forward);
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
 }
+
+// A test server must outlive one broken exchange: say what went wrong (the parent keeps
+// stderr for its messages) and go on serving instead of taking every later test down with it.
+process.on('uncaughtException', (err) => process.stderr.write(`object server: uncaught ${err.stack ?? err}\n`));
 
 const port = kind === 's3' ? await startS3() : kind === 'gcs' ? await startGcs() : NaN;
 if (Number.isNaN(port)) throw new Error(`usage: object-server-process.js <s3|gcs> [faultEvery]`);
