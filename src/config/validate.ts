@@ -28,6 +28,7 @@ export interface PipelineConfig {
     maxErrors?: number;
     maxErrorRate: number;
     maxAttempts: number;
+    partitionTimeoutMs?: number;
   };
 }
 

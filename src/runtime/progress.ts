@@ -14,6 +14,8 @@ export interface ProgressState {
 export interface ProgressReporter {
   start(info: { partitions: number; bytes: number; chain: string }): void;
   update(state: ProgressState): void;
+  /** One line worth telling while the run goes (a retried partition). */
+  note?(line: string): void;
   stop(): void;
 }
 
@@ -76,6 +78,10 @@ export function createProgress(out: NodeJS.WriteStream, intervalMs = 10_000): Pr
         lastLine = Date.now();
         out.write(`progress: ${s.partitionsDone}/${total.partitions} partitions, ${s.read} records read (${f.rate}/s), ${s.failed} failed, ETA ${f.eta}\n`);
       }
+    },
+    note(line) {
+      // On a terminal the bar redraws itself on its next update, below the line.
+      out.write(`${bar ? '\n' : ''}sluice: ${line}\n`);
     },
     stop() {
       if (bar) bar.stop();

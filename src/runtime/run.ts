@@ -1,6 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
-import { SluiceError, describeError } from '../core/errors.js';
+import { SluiceError, describeError, describeIoError } from '../core/errors.js';
 import type { Counts, Json, Partition } from '../core/types.js';
 import type { LoadedConfig } from '../config/load.js';
 import { outputDirs, type Graph } from '../graph/build.js';
@@ -9,6 +8,8 @@ import { overBudget } from './budget.js';
 import { OutputCommitter, type ManifestEntry } from './commit.js';
 import { LiveCounters, addCounts, emptyCounts } from './counts.js';
 import type { PartitionResult } from './partition.js';
+import { attemptPartition } from './attempts.js';
+import { afterPlanFaults } from './fault.js';
 import { configFingerprint, planPartitions } from './plan.js';
 import type { ProgressReporter } from './progress.js';
 import { versions } from './versions.js';
@@ -51,10 +52,11 @@ export interface RunSummary {
 export async function run(loaded: LoadedConfig, graph: Graph, storage: Storage, options: RunOptions = {}): Promise<RunSummary> {
   const started = new Date();
   const plan = await planPartitions(graph);
+  afterPlanFaults(); // test-only (SLUICE_FAULT), a no-op otherwise
   const facts = await describeStages(graph);
   const committer = new OutputCommitter(storage, outputDirs(graph));
   const fresh = { planFingerprint: plan.fingerprint, configFingerprint: configFingerprint(graph, facts), partitions: plan.partitions, createdAt: started.toISOString() };
-  const { record, committed } = await committer.prepare(fresh, options.overwrite ?? false);
+  const { record, committed } = await writing(outputDirs(graph), () => committer.prepare(fresh, options.overwrite ?? false));
   const resumed = committed.size;
   const todo = record.partitions.filter((p) => !committed.has(p.id));
   const budget = { maxErrors: graph.config.execution.maxErrors, maxErrorRate: graph.config.execution.maxErrorRate };
@@ -88,7 +90,12 @@ export async function run(loaded: LoadedConfig, graph: Graph, storage: Storage, 
 
   const pool = options.pool ?? (todo.length ? startPool(loaded, Math.min(graph.workers, todo.length)) : undefined);
   const queue = [...todo];
-  const maxAttempts = graph.config.execution.maxAttempts;
+  const policy = {
+    maxAttempts: graph.config.execution.maxAttempts,
+    partitionTimeoutMs: graph.config.execution.partitionTimeoutMs,
+    stagePaths: graph.transforms.map((t) => t.path),
+    onRetry: (line: string) => progress?.note?.(line),
+  };
 
   const worker = async (): Promise<void> => {
     while (!abort.signal.aborted) {
@@ -112,17 +119,11 @@ export async function run(loaded: LoadedConfig, graph: Graph, storage: Storage, 
   };
 
   const attempt = async (partition: Partition): Promise<PartitionResult | undefined> => {
-    for (let n = 1; ; n++) {
-      try {
-        return await pool!.run({ loaded, partition, runId, attempt: n, counters: counters.buffer }, { signal: abort.signal });
-      } catch (err) {
-        if (abort.signal.aborted) return undefined;
-        if (n >= maxAttempts) {
-          stop(new SluiceError('RUN_FAILED', `partition ${partition.id} (${where(partition)}) failed after ${n} attempt${n > 1 ? 's' : ''}: ${describeError(err)}`, { cause: err }));
-          return undefined;
-        }
-        await sleep(Math.min(200 * 2 ** (n - 1), 5000));
-      }
+    try {
+      return await attemptPartition(pool!, partition, { loaded, runId, counters: counters.buffer }, policy, abort.signal);
+    } catch (err) {
+      stop(err instanceof SluiceError ? err : new SluiceError('RUN_FAILED', `partition ${partition.id} (${where(partition)}): ${describeError(err)}`, { cause: err }));
+      return undefined;
     }
   };
 
@@ -139,6 +140,10 @@ export async function run(loaded: LoadedConfig, graph: Graph, storage: Storage, 
     await committer.removeTemporaries().catch(() => undefined);
     if (stopReason.code === 'INTERRUPTED') {
       throw new SluiceError('INTERRUPTED', `interrupted: ${committed.size} of ${record.partitions.length} partitions are committed; run the same command again to resume`);
+    }
+    if (stopReason.code === 'RUN_FAILED') {
+      const kept = `${committed.size} of ${record.partitions.length} partitions are committed; run the same command again to resume`;
+      throw new SluiceError('RUN_FAILED', `${stopReason.message} (${kept})`, { cause: stopReason.cause });
     }
     throw stopReason;
   }
@@ -167,8 +172,18 @@ export async function run(loaded: LoadedConfig, graph: Graph, storage: Storage, 
   };
   const why = overBudget(counts, budget, true);
   if (why) throw new SluiceError(counts.written === 0 ? 'NOTHING_SUCCEEDED' : 'ERROR_BUDGET', why);
-  await committer.succeed(summary);
+  await writing(outputDirs(graph), () => committer.succeed(summary));
   return summary;
+}
+
+/** Runs a write to the output directories; a storage failure becomes one line naming them (exit 1). */
+async function writing<T>(dirs: string[], work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof SluiceError) throw err;
+    throw new SluiceError('RUN_FAILED', `cannot write the output ${dirs.join(', ')}: ${describeIoError(err)}`, { cause: err });
+  }
 }
 
 function where(p: Partition): string {

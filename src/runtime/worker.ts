@@ -13,6 +13,8 @@ import { builtinStages } from '../../stages/index.js';
 import { createInstances, type Instances } from './instances.js';
 import { LiveCounters } from './counts.js';
 import { runPartition, type PartitionResult } from './partition.js';
+import { AttemptSlot, type SkippedCall } from './watchdog.js';
+import { withFaults } from './fault.js';
 
 /** One task: run this partition of this config, as attempt `attempt` of run `runId`. */
 export interface PartitionTask {
@@ -21,9 +23,14 @@ export interface PartitionTask {
   runId: string;
   attempt: number;
   counters: SharedArrayBuffer;
+  /** The attempt's watchdog slot (see watchdog.ts), read by the coordinator. */
+  slot?: SharedArrayBuffer;
+  /** Calls that hung on earlier attempts as often as allowed: their records fail instead of running. */
+  skipped?: SkippedCall[];
 }
 
-const storage = createStorage();
+// withFaults: test-only fault injection (SLUICE_FAULT); plain storage otherwise.
+const storage = withFaults(createStorage());
 let cached: { key: string; instances: Promise<Instances> } | undefined;
 
 function instancesFor(loaded: LoadedConfig): Promise<Instances> {
@@ -55,5 +62,7 @@ export default async function runTask(task: PartitionTask): Promise<PartitionRes
     attempt: task.attempt,
     signal: new AbortController().signal,
     counters: new LiveCounters(task.counters),
+    slot: task.slot ? new AttemptSlot(task.slot) : undefined,
+    skipped: task.skipped,
   });
 }

@@ -1,8 +1,9 @@
-import { defineStage, type Chunk, type TransformInstance } from '../../../src/core/stage.js';
+import { defineStage, type Chunk, type PartitionContext, type TransformInstance } from '../../../src/core/stage.js';
 import type { Failure, Json, KeyedInstance, Prediction } from '../../../src/core/types.js';
 import { mapAsync, rechunk } from '../../../src/core/stream.js';
 import { isFailure, RecordError, toFailure } from '../../../src/core/failure.js';
-import { describeError } from '../../../src/core/errors.js';
+import { SluiceError, describeError } from '../../../src/core/errors.js';
+import { withTimeout } from '../../../src/core/timeout.js';
 import { backendProblem, resolveBackend } from '../../../src/model/backend.js';
 import { readModelJson } from '../../../src/model/io-handler.js';
 import { readSignature } from '../../../src/model/signature.js';
@@ -10,7 +11,7 @@ import { CONFIG_PATHS, checkFeatures } from '../../../src/model/features.js';
 import { hashModel, modelFiles } from '../../../src/model/fingerprint.js';
 import type { LoadedModel } from '../../../src/model/load.js';
 import { findNonFinite, nonFiniteMessage, nullNonFinite, type NonFiniteMode } from '../../../src/model/finite.js';
-import { DEFAULT_BACKEND, DEFAULT_BATCH_SIZE, DEFAULT_ON_NON_FINITE, tfjsSchema, type TfjsOptions } from './schema.js';
+import { DEFAULT_BACKEND, DEFAULT_BATCH_SIZE, DEFAULT_LOAD_TIMEOUT_MS, DEFAULT_ON_NON_FINITE, tfjsSchema, type TfjsOptions } from './schema.js';
 
 let retries = 0;
 
@@ -47,20 +48,52 @@ function toPrediction(record: KeyedInstance, prediction: Json): Prediction {
  * await predictIsolating(model, batch) // 256 records, id 50 out of an embedding's range at 137:
  * // [Prediction k0, …, Failure { key: 'k137', code: 'model-error', error: 'GatherV2: the index value 50 is not in [0, 9]' }, …]
  */
-export async function predictIsolating(model: LoadedModel, batch: KeyedInstance[]): Promise<Array<Prediction | Failure>> {
+export async function predictIsolating(
+  model: LoadedModel,
+  batch: KeyedInstance[],
+  predict: (records: KeyedInstance[]) => Promise<Json[]> = (records) => model.predict(records),
+): Promise<Array<Prediction | Failure>> {
   let predictions: Json[];
   try {
-    predictions = await model.predict(batch);
+    predictions = await predict(batch);
   } catch (err) {
-    if (batch.length === 1) return [toFailure('model', batch[0]!, new RecordError('model-error', describeError(err)))];
+    if (batch.length === 1) {
+      // A RecordError keeps its code (a batch that timed out on every attempt: `timeout`).
+      const reason = err instanceof RecordError ? err : new RecordError('model-error', describeError(err));
+      return [toFailure('model', batch[0]!, reason)];
+    }
     const mid = Math.ceil(batch.length / 2);
     retries += 2;
     // One half after the other: the model runs one batch at a time in a worker anyway.
-    const left = await predictIsolating(model, batch.slice(0, mid));
-    const right = await predictIsolating(model, batch.slice(mid));
+    const left = await predictIsolating(model, batch.slice(0, mid), predict);
+    const right = await predictIsolating(model, batch.slice(mid), predict);
     return left.concat(right);
   }
   return batch.map((r, i) => toPrediction(r, predictions[i]!));
+}
+
+type GuardedPredict = (records: KeyedInstance[]) => Promise<Json[]>;
+
+/**
+ * Model calls under the engine's guard (`PartitionContext.guard`): each call is timed against
+ * `batchTimeoutMs` by positions of its records in this stage's input, counted chunk by chunk;
+ * returns, per input chunk, the predict function for that chunk's records.
+ */
+function guardedPredict(model: LoadedModel, guard: PartitionContext['guard'], batchTimeoutMs: number | undefined): (chunk: Chunk<KeyedInstance>) => GuardedPredict {
+  let next = 0;
+  return (chunk) => {
+    const positions = new Map<unknown, number>();
+    chunk.forEach((item) => positions.set(item, next++));
+    if (!guard) return (records) => model.predict(records);
+    return (records) => guard(records.map((r) => positions.get(r)!), batchTimeoutMs, () => model.predict(records));
+  };
+}
+
+/** `work` (reading or loading the model) within `model.loadTimeoutMs`, or a SluiceError naming both. */
+function loading<T>(options: TfjsOptions, ctx: { path: string; resolve(uri: string): string }, work: Promise<T>): Promise<T> {
+  const ms = options.loadTimeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS;
+  const line = `${ctx.path}/uri: model ${ctx.resolve(options.uri)} did not load within ${ms} ms (${ctx.path}/loadTimeoutMs)`;
+  return withTimeout(work, ms, () => new SluiceError('MODEL_INVALID', line));
 }
 
 /**
@@ -85,7 +118,12 @@ function checkFinite(result: Prediction | Failure, outputNames: string[], mode: 
  * features cannot fill its rows fails alone, the rest go to the model as one batch (bisected if
  * it throws: see `predictIsolating`).
  */
-async function predictChunk(model: LoadedModel, chunk: Chunk<KeyedInstance>, onNonFinite: NonFiniteMode): Promise<Chunk<Prediction>> {
+async function predictChunk(
+  model: LoadedModel,
+  chunk: Chunk<KeyedInstance>,
+  onNonFinite: NonFiniteMode,
+  guarded: GuardedPredict = (records) => model.predict(records),
+): Promise<Chunk<Prediction>> {
   const out: Chunk<Prediction> = new Array(chunk.length);
   const batch: KeyedInstance[] = [];
   const slots: number[] = [];
@@ -103,7 +141,7 @@ async function predictChunk(model: LoadedModel, chunk: Chunk<KeyedInstance>, onN
     slots.push(i);
   });
   if (batch.length > 0) {
-    const results = await predictIsolating(model, batch);
+    const results = await predictIsolating(model, batch, guarded);
     results.forEach((r, j) => (out[slots[j]!] = checkFinite(r, model.outputNames, onNonFinite)));
   }
   return out;
@@ -127,6 +165,7 @@ export default defineStage<TfjsOptions>()({
   accepts: 'KeyedInstance',
   emits: 'Prediction',
   examples: [{ uri: 'model/model.json', batchSize: 256, backend: 'auto', onNonFinite: 'fail' }],
+  runtimeOptions: ['batchSize', 'loadTimeoutMs', 'batchTimeoutMs'],
 
   async check(options, ctx) {
     const at = `${ctx.path}/uri`;
@@ -134,8 +173,9 @@ export default defineStage<TfjsOptions>()({
     let json: any;
     let signature;
     try {
-      json = await readModelJson(ctx.storage, uri);
+      json = await loading(options, ctx, readModelJson(ctx.storage, uri));
     } catch (err) {
+      if (err instanceof SluiceError) return err.lines;
       return [`${at}: ${describeError(err)}`]; // the message names the file
     }
     try {
@@ -155,11 +195,11 @@ export default defineStage<TfjsOptions>()({
 
   async describe(options, ctx) {
     const uri = ctx.resolve(options.uri);
-    const json = await readModelJson(ctx.storage, uri);
+    const json = await loading(options, ctx, readModelJson(ctx.storage, uri));
     return {
       uri: options.uri,
       format: readSignature(json).format,
-      sha256: await hashModel(ctx.storage, uri, json),
+      sha256: await loading(options, ctx, hashModel(ctx.storage, uri, json)),
       backend: resolveBackend(options.backend ?? DEFAULT_BACKEND),
     };
   },
@@ -167,19 +207,25 @@ export default defineStage<TfjsOptions>()({
   async create(options, ctx): Promise<TransformInstance<KeyedInstance, Prediction>> {
     // tfjs loads here, in the worker, never in the coordinator that validates the config.
     const { loadModel } = await import('../../../src/model/load.js');
-    const model = await loadModel(ctx.storage, ctx.resolve(options.uri), {
-      backend: options.backend ?? DEFAULT_BACKEND,
-      features: ctx.features,
-      batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
-      paths: { ...CONFIG_PATHS, model: ctx.path },
-    });
+    const model = await loading(
+      options,
+      ctx,
+      loadModel(ctx.storage, ctx.resolve(options.uri), {
+        backend: options.backend ?? DEFAULT_BACKEND,
+        features: ctx.features,
+        batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
+        paths: { ...CONFIG_PATHS, model: ctx.path },
+      }),
+    );
     const onNonFinite = options.onNonFinite ?? DEFAULT_ON_NON_FINITE;
     let closed = false;
     return {
-      transform: (input) =>
-        input
+      transform: (input, part) => {
+        const predict = guardedPredict(model, part.guard, options.batchTimeoutMs);
+        return input
           .through(rechunk<KeyedInstance>(model.maxBatch))
-          .through(mapAsync((chunk: Chunk<KeyedInstance>) => predictChunk(model, chunk, onNonFinite), { concurrency: 1, ordered: true })),
+          .through(mapAsync((chunk: Chunk<KeyedInstance>) => predictChunk(model, chunk, onNonFinite, predict(chunk)), { concurrency: 1, ordered: true }));
+      },
       close() {
         if (!closed) model.dispose();
         closed = true;
