@@ -198,6 +198,7 @@ async function describeStages(graph: Graph): Promise<Record<string, Json>> {
     try {
       out[s.path] = await s.def.describe(s.options as any, s.ctx);
     } catch (err) {
+      if (err instanceof SluiceError) throw err; // already one line naming its config path
       // A file that vanished between the checks and now: still a problem of the input (exit 2).
       throw new SluiceError('CONFIG_INVALID', `${s.path}: ${describeError(err)}`, { cause: err });
     }
