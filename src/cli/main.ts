@@ -144,3 +144,7 @@ try {
     process.exitCode = report(err);
   }
 }
+// Everything is reported. A read that never completes (a FIFO as model.json, a hung network
+// mount: see model.loadTimeoutMs) would keep the event loop, and so the process, alive: leave
+// anyway. Unreferenced, so a normal exit does not wait for it.
+setTimeout(() => process.exit(), 1000).unref();

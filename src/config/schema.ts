@@ -23,7 +23,19 @@ export const executionSchema = {
       default: 0.1,
       description: 'Stop the run (exit 1) when failed/read exceeds this, judged once 1,000 records have been read and at the end.',
     },
-    maxAttempts: { type: 'integer', minimum: 1, default: 3, description: 'Attempts per partition when it fails for an infrastructure reason (I/O error, worker crash).' },
+    maxAttempts: {
+      type: 'integer',
+      minimum: 1,
+      default: 3,
+      description:
+        'Attempts per partition when it fails for an infrastructure reason (I/O error, a worker thread that crashes, exits or overruns partitionTimeoutMs), with backoff; also the tries a model batch gets before a batch timeout fails its records.',
+    },
+    partitionTimeoutMs: {
+      type: 'integer',
+      minimum: 1,
+      description:
+        'Longest time (ms) one attempt of a partition may run once its worker has loaded the model; past it the worker thread is terminated and the attempt counts as failed (retried up to maxAttempts). Default: no limit.',
+    },
     // Distributed runs (src/distributed/): the queue workers pull partitions from.
     coordinator: {
       type: 'string',

@@ -30,6 +30,7 @@ export interface PipelineConfig {
     maxErrors?: number;
     maxErrorRate: number;
     maxAttempts: number;
+    partitionTimeoutMs?: number;
     /** Distributed runs (src/distributed/): the Redis URL of the queue. */
     coordinator?: string;
     redisTimeout: number;

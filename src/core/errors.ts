@@ -67,6 +67,28 @@ export function describeError(err: unknown): string {
   return String(err);
 }
 
+const IO_HINTS: Record<string, string> = {
+  ENOTDIR: 'a parent of that path is a file, not a directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'the file system is read-only',
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is used up',
+};
+
+/**
+ * `describeError` for a storage error, with what its errno code means for the user.
+ *
+ * @example
+ * describeIoError(enotdir) // "ENOTDIR: not a directory, mkdir 'out/x/_manifest' (a parent of that path is a file, not a directory)"
+ */
+export function describeIoError(err: unknown): string {
+  // An error from a worker thread arrives without its `code`, but its message starts with it.
+  const code = (err as { code?: unknown } | null)?.code ?? /^(E[A-Z]+)\b/.exec(describeError(err))?.[1];
+  const hint = typeof code === 'string' ? IO_HINTS[code] : undefined;
+  return hint ? `${describeError(err)} (${hint})` : describeError(err);
+}
+
 /** JSON text of a value cut to `max` characters, for "got …" parts of messages. */
 export function shown(value: unknown, max = 60): string {
   let text: string;

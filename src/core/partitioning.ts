@@ -3,6 +3,7 @@
  * record boundaries at plan time, and how a source reads one range. Shared by the line-oriented
  * sources (`jsonl`, `csv`); each brings its own way to find record boundaries.
  */
+import { isUtf8 } from 'node:buffer';
 import h from 'highland';
 import type Highland from 'highland';
 import type { Readable } from 'node:stream';
@@ -233,4 +234,30 @@ export function groupBySize(sizes: readonly number[], partitionBytes: number): [
   const out: [number, number][] = [];
   for (let e = 1; e < edges.length; e++) if (edges[e]! > edges[e - 1]!) out.push([edges[e - 1]!, edges[e]!]);
   return out;
+}
+
+/**
+ * Why bytes [s, e) of `buf` are not valid UTF-8 (naming the first bad byte, from the record's
+ * start), or null when they are. Line-oriented sources check each record: decoding invalid bytes
+ * would silently turn them into U+FFFD, changing keys and values without a trace.
+ *
+ * @example
+ * utf8Problem(Buffer.from([0x61, 0xff]), 0, 2) // 'invalid UTF-8 at byte 1 of the record (0xff)'
+ */
+export function utf8Problem(buf: Buffer, s: number, e: number): string | null {
+  const bytes = buf.subarray(s, e);
+  if (isUtf8(bytes)) return null;
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i]!;
+    const need = b < 0x80 ? 0 : b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
+    let good = need >= 0 && i + need < bytes.length;
+    for (let k = 1; good && k <= need; k++) good = (bytes[i + k]! & 0xc0) === 0x80;
+    // Overlong forms, surrogates and code points past U+10FFFF.
+    if (good && need === 2) good = !(b === 0xe0 && bytes[i + 1]! < 0xa0) && !(b === 0xed && bytes[i + 1]! > 0x9f);
+    if (good && need === 3) good = !(b === 0xf0 && bytes[i + 1]! < 0x90) && !(b === 0xf4 && bytes[i + 1]! > 0x8f);
+    if (!good) return `invalid UTF-8 at byte ${i} of the record (0x${b.toString(16).padStart(2, '0')})`;
+    i += need + 1;
+  }
+  return 'invalid UTF-8';
 }

@@ -52,6 +52,18 @@ export interface PartitionContext {
   createOutput(dir: string, ext: string): NodeJS.WritableStream;
   /** Aborted when the run stops (interrupt, error budget) or the partition times out. */
   signal: AbortSignal;
+  /**
+   * Runs a call that might never return (one model batch) over the records at `positions` of
+   * this stage's input in the partition (0-based, counted the same way on every attempt). With
+   * `timeoutMs`, the engine terminates the worker thread when the call overruns it and retries
+   * the partition; a call whose records hung on `execution.maxAttempts` attempts throws a
+   * RecordError (code `timeout`) instead of running, and one covering only some of them throws
+   * a plain Error (bisect it). Absent outside the engine (tests, online serving): call directly.
+   *
+   * @example
+   * const out = await (part.guard ?? ((_p, _t, f) => f()))(positions, 30_000, () => model.predict(batch));
+   */
+  guard?: <T>(positions: readonly number[], timeoutMs: number | undefined, call: () => Promise<T>) => Promise<T>;
 }
 
 /** A row written by a sink: a prediction row or an error row, keys in output order. */
@@ -118,6 +130,11 @@ interface BaseDefinition<Options> {
    * model's URI, the sha256 of its files and its backend (a changed model blocks a resume).
    */
   describe?(options: Options, ctx: StageContext): Promise<Record<string, Json>>;
+  /**
+   * Options that change how the stage runs but not the rows it outputs (a batch size, time
+   * limits): left out of the config fingerprint, so changing them does not block a resume.
+   */
+  runtimeOptions?: string[];
 }
 
 export interface SourceDefinition<Options = any> extends BaseDefinition<Options> {

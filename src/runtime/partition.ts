@@ -6,6 +6,7 @@ import { joinUri, type Storage } from '../storage/index.js';
 import type { Instances } from './instances.js';
 import { countFailure, emptyCounts, type LiveCounters } from './counts.js';
 import { errorRow, predictionRow } from './rows.js';
+import { createGuard, type AttemptSlot, type SkippedCall } from './watchdog.js';
 
 /** A staged output of an attempt (state under `_temporary/`), and the name it takes when committed. */
 export interface OutputFile {
@@ -38,6 +39,10 @@ export interface AttemptEnv {
   attempt: number;
   signal: AbortSignal;
   counters?: LiveCounters;
+  /** Shared with the coordinator, which times the partition and guarded calls (see watchdog.ts). */
+  slot?: AttemptSlot;
+  /** Calls that hung on earlier attempts as often as allowed: their records fail instead of running. */
+  skipped?: SkippedCall[];
 }
 
 /**
@@ -68,7 +73,9 @@ export async function runPartition(inst: Instances, partition: Partition, env: A
     live?.add(chunk.length, 0, 0);
     return chunk;
   });
-  for (const t of inst.transforms) stream = t.instance.transform(stream, part);
+  // Each transform gets its own guard: positions of guarded calls count per stage.
+  inst.transforms.forEach((t, i) => (stream = t.instance.transform(stream, { ...part, guard: createGuard(env.slot, i, env.skipped ?? []) })));
+  env.slot?.partitionStarted();
 
   const writers: RowWriter[] = inst.sinks.map((s) => s.open(part));
   const errorWriter = inst.errors.open(part);

@@ -34,7 +34,7 @@ export async function planPartitions(graph: Graph): Promise<Plan> {
 
 /**
  * sha256 of what decides the output rows: every stage's config except where outputs go and
- * how the run is executed (`execution`, `name`, sink URIs), plus facts stages add (a model's
+ * how the run is executed (`execution`, `name`, sink URIs, the model's `runtimeOptions`), plus facts stages add (a model's
  * file hashes), so a changed model or config is refused on resume.
  */
 export function configFingerprint(graph: Graph, facts: unknown): string {
@@ -42,13 +42,20 @@ export function configFingerprint(graph: Graph, facts: unknown): string {
     const { uri: _uri, ...rest } = s as Record<string, unknown>;
     return rest;
   };
+  // A stage's runtime options (batch size, time limits) change how it runs, not its rows: a run
+  // that failed on a timeout must resume with a larger one.
+  const stages = [graph.source, ...graph.transforms, ...graph.sinks, graph.errors];
+  const outputOnly = (s: Record<string, unknown>, path: string) => {
+    const skip = stages.find((g) => g.path === path)?.def.runtimeOptions ?? [];
+    return Object.fromEntries(Object.entries(s).filter(([k]) => !skip.includes(k)));
+  };
   const c = graph.config;
   const relevant = {
-    source: c.source,
-    decode: c.decode,
-    key: c.key,
-    model: c.model,
-    post: c.post,
+    source: outputOnly(c.source, '/source'),
+    decode: outputOnly(c.decode, '/decode'),
+    key: outputOnly(c.key, '/key'),
+    model: outputOnly(c.model, '/model'),
+    post: c.post.map((p, i) => outputOnly(p, `/post/${i}`)),
     sink: c.sink.map(strip),
     errors: strip(c.errors),
     facts,

@@ -16,6 +16,8 @@ export interface ProgressReporter {
   update(state: ProgressState): void;
   /** A one-line warning from the run (a stage leaking tensors, a worker replaced), shown once. */
   warn?(message: string): void;
+  /** One line worth telling while the run goes (a retried partition). */
+  note?(line: string): void;
   stop(): void;
 }
 
@@ -82,6 +84,10 @@ export function createProgress(out: NodeJS.WriteStream, intervalMs = 10_000): Pr
     warn(message) {
       // On a terminal the bar redraws itself on its line; the warning takes a line of its own.
       out.write(`${bar ? '\n' : ''}sluice: warning: ${message}\n`);
+    },
+    note(line) {
+      // On a terminal the bar redraws itself on its next update, below the line.
+      out.write(`${bar ? '\n' : ''}sluice: ${line}\n`);
     },
     stop() {
       if (bar) bar.stop();

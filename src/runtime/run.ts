@@ -1,6 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
-import { SluiceError, describeError } from '../core/errors.js';
+import { SluiceError, describeError, describeIoError } from '../core/errors.js';
 import type { Counts, Json, Partition } from '../core/types.js';
 import type { SinkReport } from '../core/stage.js';
 import { applySet, type LoadedConfig } from '../config/load.js';
@@ -10,6 +9,8 @@ import { overBudget } from './budget.js';
 import { OutputCommitter, type ManifestEntry } from './commit.js';
 import { LiveCounters, addCounts, emptyCounts } from './counts.js';
 import type { PartitionResult } from './partition.js';
+import { attemptPartition, type AttemptPolicy } from './attempts.js';
+import { afterPlanFaults } from './fault.js';
 import { configFingerprint, planPartitions } from './plan.js';
 import type { ProgressReporter } from './progress.js';
 import { versions } from './versions.js';
@@ -65,13 +66,6 @@ export interface WorkerResetRequest {
   overrides: Record<string, Json>;
 }
 
-/** At most this many fresh-worker retries per partition (each halves a batch: 2^16 is plenty). */
-const MAX_RESETS = 16;
-
-function isResetRequest(err: unknown): err is WorkerResetRequest {
-  return (err as { code?: unknown })?.code === 'WORKER_RESET' && typeof (err as { overrides?: unknown }).overrides === 'object';
-}
-
 /** `loaded` with `overrides` applied (a copy), or undefined when nothing changes. */
 function withOverrides(loaded: LoadedConfig, overrides: Record<string, Json>): LoadedConfig | undefined {
   const config = structuredClone(loaded.config);
@@ -87,10 +81,11 @@ function withOverrides(loaded: LoadedConfig, overrides: Record<string, Json>): L
 export async function run(loaded: LoadedConfig, graph: Graph, storage: Storage, options: RunOptions = {}): Promise<RunSummary> {
   const started = new Date();
   const plan = await planPartitions(graph);
+  afterPlanFaults(); // test-only (SLUICE_FAULT), a no-op otherwise
   const facts = await describeStages(graph);
   const committer = new OutputCommitter(storage, outputDirs(graph));
   const fresh = { planFingerprint: plan.fingerprint, configFingerprint: configFingerprint(graph, facts), partitions: plan.partitions, createdAt: started.toISOString() };
-  const { record, committed } = await committer.prepare(fresh, options.overwrite ?? false);
+  const { record, committed } = await writing(outputDirs(graph), () => committer.prepare(fresh, options.overwrite ?? false));
   const resumed = committed.size;
   const todo = record.partitions.filter((p) => !committed.has(p.id));
   const budget = { maxErrors: graph.config.execution.maxErrors, maxErrorRate: graph.config.execution.maxErrorRate };
@@ -124,7 +119,6 @@ export async function run(loaded: LoadedConfig, graph: Graph, storage: Storage, 
 
   const pool = options.pool ?? (todo.length ? startPool(loaded, Math.min(graph.workers, todo.length)) : undefined);
   const queue = [...todo];
-  const maxAttempts = graph.config.execution.maxAttempts;
   // The config tasks carry: a worker's reset request (see WorkerResetRequest) changes it for every later task.
   let current = loaded;
   const warned = new Set<string>();
@@ -134,6 +128,20 @@ export async function run(loaded: LoadedConfig, graph: Graph, storage: Storage, 
     warned.add(key);
     warnings.push(message);
     progress?.warn?.(message);
+  };
+  const policy: AttemptPolicy = {
+    maxAttempts: graph.config.execution.maxAttempts,
+    partitionTimeoutMs: graph.config.execution.partitionTimeoutMs,
+    stagePaths: graph.transforms.map((t) => t.path),
+    onRetry: (line: string) => progress?.note?.(line),
+    reconfigure: (partition, request) => {
+      const next = withOverrides(current, request.overrides);
+      if (!next) return undefined;
+      current = next;
+      const sets = Object.entries(request.overrides).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ');
+      warn(`reset ${sets}`, `partition ${partition.id} (${where(partition)}): ${request.message}; retrying on a fresh worker with ${sets}`);
+      return next;
+    },
   };
 
   const worker = async (): Promise<void> => {
@@ -159,30 +167,11 @@ export async function run(loaded: LoadedConfig, graph: Graph, storage: Storage, 
   };
 
   const attempt = async (partition: Partition): Promise<PartitionResult | undefined> => {
-    let resets = 0;
-    for (let n = 1; ; n++) {
-      try {
-        return await pool!.run({ loaded: current, partition, runId, attempt: n + resets, counters: counters.buffer }, { signal: abort.signal });
-      } catch (err) {
-        if (abort.signal.aborted) return undefined;
-        if (isResetRequest(err) && resets < MAX_RESETS) {
-          // Not an attempt used up: the request changes the config (e.g. halves a batch), so the retry differs.
-          const next = withOverrides(current, err.overrides);
-          if (next) {
-            current = next;
-            resets++;
-            n--;
-            const sets = Object.entries(err.overrides).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ');
-            warn(`reset ${sets}`, `partition ${partition.id} (${where(partition)}): ${describeError(err)}; retrying on a fresh worker with ${sets}`);
-            continue;
-          }
-        }
-        if (n >= maxAttempts) {
-          stop(new SluiceError('RUN_FAILED', `partition ${partition.id} (${where(partition)}) failed after ${n} attempt${n > 1 ? 's' : ''}: ${describeError(err)}`, { cause: err }));
-          return undefined;
-        }
-        await sleep(Math.min(200 * 2 ** (n - 1), 5000));
-      }
+    try {
+      return await attemptPartition(pool!, partition, { loaded: current, runId, counters: counters.buffer }, policy, abort.signal);
+    } catch (err) {
+      stop(err instanceof SluiceError ? err : new SluiceError('RUN_FAILED', `partition ${partition.id} (${where(partition)}): ${describeError(err)}`, { cause: err }));
+      return undefined;
     }
   };
 
@@ -199,6 +188,10 @@ export async function run(loaded: LoadedConfig, graph: Graph, storage: Storage, 
     await committer.removeTemporaries().catch(() => undefined);
     if (stopReason.code === 'INTERRUPTED') {
       throw new SluiceError('INTERRUPTED', `interrupted: ${committed.size} of ${record.partitions.length} partitions are committed; run the same command again to resume`);
+    }
+    if (stopReason.code === 'RUN_FAILED') {
+      const kept = `${committed.size} of ${record.partitions.length} partitions are committed; run the same command again to resume`;
+      throw new SluiceError('RUN_FAILED', `${stopReason.message} (${kept})`, { cause: stopReason.cause });
     }
     throw stopReason;
   }
@@ -229,10 +222,20 @@ export async function run(loaded: LoadedConfig, graph: Graph, storage: Storage, 
   };
   const why = overBudget(counts, budget, true);
   if (why) throw new SluiceError(counts.written === 0 ? 'NOTHING_SUCCEEDED' : 'ERROR_BUDGET', why);
-  const reports = await finishSinks(graph, [...committed.values()]);
+  const reports = await writing(outputDirs(graph), () => finishSinks(graph, [...committed.values()]));
   if (Object.keys(reports).length) summary.reports = reports;
-  await committer.succeed(summary);
+  await writing(outputDirs(graph), () => committer.succeed(summary));
   return summary;
+}
+
+/** Runs a write to the output directories; a storage failure becomes one line naming them (exit 1). */
+async function writing<T>(dirs: string[], work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof SluiceError) throw err;
+    throw new SluiceError('RUN_FAILED', `cannot write the output ${dirs.join(', ')}: ${describeIoError(err)}`, { cause: err });
+  }
 }
 
 function where(p: Partition): string {
@@ -267,6 +270,7 @@ export async function describeStages(graph: Graph): Promise<Record<string, Json>
     try {
       out[s.path] = await s.def.describe(s.options as any, s.ctx);
     } catch (err) {
+      if (err instanceof SluiceError) throw err; // already one line naming its config path
       // A file that vanished between the checks and now: still a problem of the input (exit 2).
       throw new SluiceError('CONFIG_INVALID', `${s.path}: ${describeError(err)}`, { cause: err });
     }

@@ -13,6 +13,8 @@ import { builtinStages } from '../../stages/index.js';
 import { closeInstances, createInstances, type Instances } from './instances.js';
 import { LiveCounters } from './counts.js';
 import { runPartition, type PartitionResult } from './partition.js';
+import { AttemptSlot, type SkippedCall } from './watchdog.js';
+import { withFaults } from './fault.js';
 
 /** One task: run this partition of this config, as attempt `attempt` of run `runId`. */
 export interface PartitionTask {
@@ -21,6 +23,10 @@ export interface PartitionTask {
   runId: string;
   attempt: number;
   counters: SharedArrayBuffer;
+  /** The attempt's watchdog slot (see watchdog.ts), read by the coordinator. */
+  slot?: SharedArrayBuffer;
+  /** Calls that hung on earlier attempts as often as allowed: their records fail instead of running. */
+  skipped?: SkippedCall[];
 }
 
 interface Prepared {
@@ -35,7 +41,8 @@ function instancesFor(loaded: LoadedConfig): Promise<Prepared> {
   if (cached?.key !== key) {
     // A changed config (a worker reset's smaller batch, see run.ts) replaces the stages: close the old ones.
     if (cached) void cached.prepared.then((p) => closeInstances(p.instances)).catch(() => undefined);
-    const storage = storageFor(loaded.config);
+    // withFaults: test-only fault injection (SLUICE_FAULT); plain storage otherwise.
+    const storage = withFaults(storageFor(loaded.config));
     // User stages are named by module path in the config: this thread imports them itself.
     const prepared = loadRegistry(loaded, builtinStages).then(async (registry) => ({ storage, instances: await createInstances(buildGraph(loaded, registry, storage)) }));
     cached = { key, prepared };
@@ -64,6 +71,8 @@ export default async function runTask(task: PartitionTask): Promise<PartitionRes
       attempt: task.attempt,
       signal: new AbortController().signal,
       counters: new LiveCounters(task.counters),
+      slot: task.slot ? new AttemptSlot(task.slot) : undefined,
+      skipped: task.skipped,
     });
   } catch (err) {
     if ((err as { code?: unknown })?.code !== 'WORKER_RESET') throw err;

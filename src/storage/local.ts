@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import type { FileInfo, StorageBackend } from './types.js';
+import { isPipe, isPipeSync, pipeStream, readPipe } from './pipe.js';
 
 /** A local path from a plain path or a `file://` URI. */
 export function localPath(uri: string): string {
@@ -60,11 +61,15 @@ export const localStorage: StorageBackend = {
     // end is exclusive here, inclusive for fs; an empty range reads nothing. 64 KiB reads: with
     // 256 KiB ones, dead read buffers piled up between collections (+20 MB RSS at 1M rows).
     if (range && range.end <= range.start) return Readable.from([]);
+    if (!range && isPipeSync(localPath(uri))) return pipeStream(localPath(uri));
     return fs.createReadStream(localPath(uri), range ? { start: range.start, end: range.end - 1, highWaterMark: 64 * 1024 } : { highWaterMark: 64 * 1024 });
   },
 
   async readAll(uri) {
-    return new Uint8Array(await fsp.readFile(localPath(uri)));
+    const file = localPath(uri);
+    // A FIFO is read through the event loop, so a time limit can abandon it (see pipe.ts).
+    if (await isPipe(file)) return readPipe(file);
+    return new Uint8Array(await fsp.readFile(file));
   },
 
   createWriteStream(uri) {

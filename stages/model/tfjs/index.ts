@@ -1,9 +1,10 @@
-import { defineStage, type Chunk, type TransformInstance } from '../../../src/core/stage.js';
+import { defineStage, type Chunk, type PartitionContext, type TransformInstance } from '../../../src/core/stage.js';
 import type { Failure, Json, KeyedInstance, Prediction } from '../../../src/core/types.js';
 import { mapAsync, rechunk } from '../../../src/core/stream.js';
 import { isFailure, RecordError, toFailure } from '../../../src/core/failure.js';
-import { describeError } from '../../../src/core/errors.js';
+import { SluiceError, describeError } from '../../../src/core/errors.js';
 import { isStorageFailure } from '../../../src/storage/errors.js';
+import { withTimeout } from '../../../src/core/timeout.js';
 import { backendProblem, resolveBackend } from '../../../src/model/backend.js';
 import { readModelJson } from '../../../src/model/io-handler.js';
 import { readSignature } from '../../../src/model/signature.js';
@@ -13,7 +14,7 @@ import type { LoadedModel } from '../../../src/model/load.js';
 import { findNonFinite, nonFiniteMessage, nullNonFinite, type NonFiniteMode } from '../../../src/model/finite.js';
 import { injectedAbort, outOfMemory } from '../../../src/model/memory.js';
 import { LeakGuard, liveTensors, setTensorMeter } from '../../../src/core/tensors.js';
-import { DEFAULT_BACKEND, DEFAULT_BATCH_SIZE, DEFAULT_ON_NON_FINITE, tfjsSchema, type TfjsOptions } from './schema.js';
+import { DEFAULT_BACKEND, DEFAULT_BATCH_SIZE, DEFAULT_LOAD_TIMEOUT_MS, DEFAULT_ON_NON_FINITE, tfjsSchema, type TfjsOptions } from './schema.js';
 
 let retries = 0;
 
@@ -50,20 +51,28 @@ function toPrediction(record: KeyedInstance, prediction: Json): Prediction {
  * await predictIsolating(model, batch) // 256 records, id 50 out of an embedding's range at 137:
  * // [Prediction k0, …, Failure { key: 'k137', code: 'model-error', error: 'GatherV2: the index value 50 is not in [0, 9]' }, …]
  */
-export async function predictIsolating(model: LoadedModel, batch: KeyedInstance[]): Promise<Array<Prediction | Failure>> {
+export async function predictIsolating(
+  model: LoadedModel,
+  batch: KeyedInstance[],
+  predict: (records: KeyedInstance[]) => Promise<Json[]> = (records) => model.predict(records),
+): Promise<Array<Prediction | Failure>> {
   let predictions: Json[];
   try {
     const injected = injectedAbort(batch.length);
     if (injected) throw injected;
-    predictions = await model.predict(batch);
+    predictions = await predict(batch);
   } catch (err) {
     if (outOfMemory(err)) throw err;
-    if (batch.length === 1) return [toFailure('model', batch[0]!, new RecordError('model-error', describeError(err)))];
+    if (batch.length === 1) {
+      // A RecordError keeps its code (a batch that timed out on every attempt: `timeout`).
+      const reason = err instanceof RecordError ? err : new RecordError('model-error', describeError(err));
+      return [toFailure('model', batch[0]!, reason)];
+    }
     const mid = Math.ceil(batch.length / 2);
     retries += 2;
     // One half after the other: the model runs one batch at a time in a worker anyway.
-    const left = await predictIsolating(model, batch.slice(0, mid));
-    const right = await predictIsolating(model, batch.slice(mid));
+    const left = await predictIsolating(model, batch.slice(0, mid), predict);
+    const right = await predictIsolating(model, batch.slice(mid), predict);
     return left.concat(right);
   }
   return batch.map((r, i) => toPrediction(r, predictions[i]!));
@@ -102,13 +111,18 @@ class WorkerResetError extends Error {
  * @example
  * await predictAdaptive(model, batch, state) // 256 records, 256 do not fit: two calls of 128; state.batchSize is 128 now
  */
-export async function predictAdaptive(model: LoadedModel, batch: KeyedInstance[], state: RunnerState): Promise<Array<Prediction | Failure>> {
+export async function predictAdaptive(
+  model: LoadedModel,
+  batch: KeyedInstance[],
+  state: RunnerState,
+  predict: GuardedPredict = (records) => model.predict(records),
+): Promise<Array<Prediction | Failure>> {
   const out: Array<Prediction | Failure> = [];
   const startSize = state.batchSize;
   for (let i = 0; i < batch.length; ) {
     const slice = batch.slice(i, i + state.batchSize);
     try {
-      out.push(...(await predictIsolating(model, slice)));
+      out.push(...(await predictIsolating(model, slice, predict)));
       i += slice.length;
     } catch (err) {
       const oom = outOfMemory(err);
@@ -130,6 +144,30 @@ export async function predictAdaptive(model: LoadedModel, batch: KeyedInstance[]
     }
   }
   return out;
+}
+
+type GuardedPredict = (records: KeyedInstance[]) => Promise<Json[]>;
+
+/**
+ * Model calls under the engine's guard (`PartitionContext.guard`): each call is timed against
+ * `batchTimeoutMs` by positions of its records in this stage's input, counted chunk by chunk;
+ * returns, per input chunk, the predict function for that chunk's records.
+ */
+function guardedPredict(model: LoadedModel, guard: PartitionContext['guard'], batchTimeoutMs: number | undefined): (chunk: Chunk<KeyedInstance>) => GuardedPredict {
+  let next = 0;
+  return (chunk) => {
+    const positions = new Map<unknown, number>();
+    chunk.forEach((item) => positions.set(item, next++));
+    if (!guard) return (records) => model.predict(records);
+    return (records) => guard(records.map((r) => positions.get(r)!), batchTimeoutMs, () => model.predict(records));
+  };
+}
+
+/** `work` (reading or loading the model) within `model.loadTimeoutMs`, or a SluiceError naming both. */
+function loading<T>(options: TfjsOptions, ctx: { path: string; resolve(uri: string): string }, work: Promise<T>): Promise<T> {
+  const ms = options.loadTimeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS;
+  const line = `${ctx.path}/uri: model ${ctx.resolve(options.uri)} did not load within ${ms} ms (${ctx.path}/loadTimeoutMs)`;
+  return withTimeout(work, ms, () => new SluiceError('MODEL_INVALID', line));
 }
 
 /**
@@ -154,7 +192,13 @@ function checkFinite(result: Prediction | Failure, outputNames: string[], mode: 
  * features cannot fill its rows fails alone, the rest go to the model as one batch (bisected if
  * it throws: see `predictIsolating`).
  */
-async function predictChunk(model: LoadedModel, chunk: Chunk<KeyedInstance>, onNonFinite: NonFiniteMode, state: RunnerState): Promise<Chunk<Prediction>> {
+async function predictChunk(
+  model: LoadedModel,
+  chunk: Chunk<KeyedInstance>,
+  onNonFinite: NonFiniteMode,
+  state: RunnerState,
+  guarded: GuardedPredict = (records) => model.predict(records),
+): Promise<Chunk<Prediction>> {
   const out: Chunk<Prediction> = new Array(chunk.length);
   const batch: KeyedInstance[] = [];
   const slots: number[] = [];
@@ -172,7 +216,7 @@ async function predictChunk(model: LoadedModel, chunk: Chunk<KeyedInstance>, onN
     slots.push(i);
   });
   if (batch.length > 0) {
-    const results = await predictAdaptive(model, batch, state);
+    const results = await predictAdaptive(model, batch, state, guarded);
     results.forEach((r, j) => (out[slots[j]!] = checkFinite(r, model.outputNames, onNonFinite)));
   }
   return out;
@@ -196,6 +240,7 @@ export default defineStage<TfjsOptions>()({
   accepts: 'KeyedInstance',
   emits: 'Prediction',
   examples: [{ uri: 'model/model.json', batchSize: 256, backend: 'auto', onNonFinite: 'fail' }],
+  runtimeOptions: ['batchSize', 'loadTimeoutMs', 'batchTimeoutMs'],
 
   async check(options, ctx) {
     const at = `${ctx.path}/uri`;
@@ -203,9 +248,10 @@ export default defineStage<TfjsOptions>()({
     let json: any;
     let signature;
     try {
-      json = await readModelJson(ctx.storage, uri);
+      json = await loading(options, ctx, readModelJson(ctx.storage, uri));
     } catch (err) {
       if (isStorageFailure(err)) throw err; // storage down: exit 1, not a config problem
+      if (err instanceof SluiceError) return err.lines;
       return [`${at}: ${describeError(err)}`]; // the message names the file
     }
     try {
@@ -225,11 +271,11 @@ export default defineStage<TfjsOptions>()({
 
   async describe(options, ctx) {
     const uri = ctx.resolve(options.uri);
-    const json = await readModelJson(ctx.storage, uri);
+    const json = await loading(options, ctx, readModelJson(ctx.storage, uri));
     return {
       uri: options.uri,
       format: readSignature(json).format,
-      sha256: await hashModel(ctx.storage, uri, json),
+      sha256: await loading(options, ctx, hashModel(ctx.storage, uri, json)),
       backend: resolveBackend(options.backend ?? DEFAULT_BACKEND),
     };
   },
@@ -248,26 +294,34 @@ export default defineStage<TfjsOptions>()({
     const { loadModel } = await import('../../../src/model/load.js');
     const tf = await import('@tensorflow/tfjs-core');
     setTensorMeter(() => tf.memory().numTensors);
-    const model = await loadModel(ctx.storage, ctx.resolve(options.uri), {
-      backend: options.backend ?? DEFAULT_BACKEND,
-      features: ctx.features,
-      batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
-      paths: { ...CONFIG_PATHS, model: ctx.path },
-    });
+    const model = await loading(
+      options,
+      ctx,
+      loadModel(ctx.storage, ctx.resolve(options.uri), {
+        backend: options.backend ?? DEFAULT_BACKEND,
+        features: ctx.features,
+        batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
+        paths: { ...CONFIG_PATHS, model: ctx.path },
+      }),
+    );
     const onNonFinite = options.onNonFinite ?? DEFAULT_ON_NON_FINITE;
     const state: RunnerState = { batchSize: model.maxBatch, outOfMemory: 0, batchSizeSetting: `${ctx.path.slice(1).split('/').join('.')}.batchSize` };
     // Between batches the live tensors must be back where they were: the guard warns (once) if not.
     const guard = new LeakGuard(`${ctx.path} (model/tfjs)`);
-    const predict = async (chunk: Chunk<KeyedInstance>) => {
+    const predict = async (chunk: Chunk<KeyedInstance>, guarded: GuardedPredict) => {
       const before = liveTensors();
-      const out = await predictChunk(model, chunk, onNonFinite, state);
+      const out = await predictChunk(model, chunk, onNonFinite, state, guarded);
       guard.observe(before, liveTensors());
       return out;
     };
     let closed = false;
     return {
-      transform: (input) =>
-        input.through(rechunk<KeyedInstance>(model.maxBatch)).through(mapAsync(predict, { concurrency: 1, ordered: true })),
+      transform: (input, part) => {
+        const guarded = guardedPredict(model, part.guard, options.batchTimeoutMs);
+        return input
+          .through(rechunk<KeyedInstance>(model.maxBatch))
+          .through(mapAsync((chunk: Chunk<KeyedInstance>) => predict(chunk, guarded(chunk)), { concurrency: 1, ordered: true }));
+      },
       report() {
         // liveTensors: what this thread holds between partitions (the model's weights); it must not grow.
         const facts = { batchSize: state.batchSize, outOfMemory: state.outOfMemory, liveTensors: liveTensors() ?? null };

@@ -11,11 +11,16 @@ export interface TfjsOptions {
   backend: BackendName;
   /** What a NaN or ±Infinity in a record's outputs does: fail the record, keep it, or write null. */
   onNonFinite: NonFiniteMode;
+  /** Longest time reading and loading the model may take (ms). */
+  loadTimeoutMs?: number;
+  /** Longest time one model call may take (ms); none when unset. */
+  batchTimeoutMs?: number;
 }
 
 export const DEFAULT_BATCH_SIZE = 256;
 export const DEFAULT_BACKEND: BackendName = 'auto';
 export const DEFAULT_ON_NON_FINITE: NonFiniteMode = 'fail';
+export const DEFAULT_LOAD_TIMEOUT_MS = 600_000;
 
 /** JSON Schema of `model/tfjs` options, e.g. `{"uri": "model/model.json", "batchSize": 256}`. */
 export const tfjsSchema = {
@@ -47,6 +52,19 @@ export const tfjsSchema = {
       default: DEFAULT_ON_NON_FINITE,
       description:
         'A NaN or ±Infinity in a record\'s outputs: fail (the record becomes a Failure, code not-finite, naming the output and element), keep (the values stay; JSON cannot hold them, so the jsonl sink writes null), or null (each non-finite number becomes null).',
+    },
+    loadTimeoutMs: {
+      type: 'integer',
+      minimum: 1,
+      default: DEFAULT_LOAD_TIMEOUT_MS,
+      description:
+        'Longest time (ms) reading the model\'s files and loading it may take, in validate, run and every worker thread; past it the run stops with a message naming /model/uri. Default 600000 (10 minutes).',
+    },
+    batchTimeoutMs: {
+      type: 'integer',
+      minimum: 1,
+      description:
+        'Longest time (ms) one model call may take. A call past it gets its worker thread terminated and the partition retried on a fresh one; a batch that times out on execution.maxAttempts attempts has its records failed (code timeout) and the rest of the partition predicted. Default: no limit.',
     },
   },
   required: ['uri'],

@@ -6,7 +6,7 @@ import { defineStage, type Chunk, type ChunkStream } from '../../../src/core/sta
 import type { Failure, Partition, RawRecord } from '../../../src/core/types.js';
 import { SluiceError, describeError } from '../../../src/core/errors.js';
 import { RAW_LIMIT, RecordError, toFailure } from '../../../src/core/failure.js';
-import { byteStream, checkInput, planByteRanges, pushChunks } from '../../../src/core/partitioning.js';
+import { byteStream, checkInput, planByteRanges, pushChunks, utf8Problem } from '../../../src/core/partitioning.js';
 import type { Storage } from '../../../src/storage/types.js';
 import { QuoteScanner, blankLine, csvBoundaries, csvDialect, dialectProblems, type QuoteFreeRun } from './scan.js';
 import { csvSourceSchema, type CsvSourceOptions } from './schema.js';
@@ -127,6 +127,11 @@ export function csvRecords(partition: Partition, options: CsvSourceOptions, head
     const raw = data.toString('utf8', s - at, end - at);
     const i = counted ? index : null;
     index++;
+    const bad = utf8Problem(data, s - at, end - at);
+    if (bad) {
+      out.push(toFailure('source', { source, index: i, offset: s, raw }, new RecordError('utf8', bad)));
+      return null;
+    }
     if (cells.length !== names.length) {
       const err = new RecordError('bad-csv', `expected ${names.length} columns (as in the header), got ${cells.length}`);
       out.push(toFailure('source', { source, index: i, offset: s, raw }, err));

@@ -2,7 +2,8 @@ import h from 'highland';
 import type Highland from 'highland';
 import { defineStage, type Chunk, type ChunkStream } from '../../../src/core/stage.js';
 import type { Partition, RawRecord } from '../../../src/core/types.js';
-import { byteStream, checkInput, lineBoundaries, planByteRanges, pushChunks } from '../../../src/core/partitioning.js';
+import { byteStream, checkInput, lineBoundaries, planByteRanges, pushChunks, utf8Problem } from '../../../src/core/partitioning.js';
+import { RecordError, toFailure } from '../../../src/core/failure.js';
 import { jsonlSourceSchema, type JsonlSourceOptions } from './schema.js';
 
 const LF = 0x0a;
@@ -37,14 +38,16 @@ export function lineRecords(
   let carried = 0;
 
   // Bytes [s, e) of `buf` are one line without its `\n`; `span` is the line's length in the file with it.
-  const take = (out: RawRecord[], buf: Buffer, s: number, e: number, span: number): void => {
+  const take = (out: Chunk<RawRecord>, buf: Buffer, s: number, e: number, span: number): void => {
     if (e > s && buf[e - 1] === CR) e--;
     // Only a line that starts with a space or tab can be blank: the common line costs one compare.
     if (e > s && !((buf[s] === 0x20 || buf[s] === 0x09) && blank(buf, s, e))) {
       let raw = buf.toString('utf8', s, e);
       // A byte-order mark at the start of the file would make JSON.parse fail on a good first line.
       if (offset === 0 && raw.charCodeAt(0) === 0xfeff) raw = raw.slice(1);
-      out.push({ source, index: counted ? index++ : null, offset, raw });
+      const bad = utf8Problem(buf, s, e);
+      const record = { source, index: counted ? index++ : null, offset, raw };
+      out.push(bad ? toFailure('source', record, new RecordError('utf8', bad)) : record);
     }
     offset += span;
   };
@@ -61,14 +64,14 @@ export function lineRecords(
     if (h.isNil(buf)) {
       if (carried > 0) {
         const line = Buffer.concat(carry, carried);
-        const out: RawRecord[] = [];
+        const out: Chunk<RawRecord> = [];
         take(out, line, 0, line.length, line.length);
         pushChunks(out, push);
       }
       push(null, h.nil);
       return;
     }
-    const out: RawRecord[] = [];
+    const out: Chunk<RawRecord> = [];
     let pos = 0;
     let nl = buf.indexOf(LF, 0);
     if (carried > 0) {

@@ -1,0 +1,141 @@
+/**
+ * Timeouts (issue 8, item 3) on real runs of the CLI: a model whose custom layer never returns
+ * for one input value (test/helpers/hang-layer.cts, registered in every worker thread with
+ * `NODE_OPTIONS=--require`, as users register their own layers), and a model file that never
+ * finishes reading (a FIFO with no writer as model.json or as the weights).
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tfl from '@tensorflow/tfjs-layers';
+import HangOn from '../helpers/hang-layer.cjs';
+import { initBackend } from '../../src/model/backend.js';
+import { storageSaveHandler } from '../../src/model/io-handler.js';
+import { createStorage } from '../../src/storage/index.js';
+import tfjsStage from '../../stages/model/tfjs/index.js';
+import { testContext } from '../helpers/run-stage.js';
+import { runSluice } from '../helpers/faults.js';
+
+const HANG_LAYER = fileURLToPath(new URL('../helpers/hang-layer.cjs', import.meta.url));
+const POISON = 666;
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-timeouts-'));
+const withLayer = { NODE_OPTIONS: `--require ${HANG_LAYER}` };
+
+/** 200 records per file; `b.jsonl` record 37 holds the value the layer hangs on. */
+function writeProject(name: string, extra: Record<string, unknown> = {}, execution: Record<string, unknown> = {}): string {
+  const root = path.join(dir, name);
+  fs.mkdirSync(path.join(root, 'data'), { recursive: true });
+  fs.cpSync(path.join(dir, 'hang-model'), path.join(root, 'model'), { recursive: true });
+  for (const file of ['a', 'b']) {
+    const lines = Array.from({ length: 200 }, (_, i) => JSON.stringify({ id: `${file}${i}`, x: [i, file === 'b' && i === 37 ? POISON : 1, 2, 3] }));
+    fs.writeFileSync(path.join(root, `data/${file}.jsonl`), lines.join('\n') + '\n');
+  }
+  const config = {
+    source: { type: 'jsonl', uri: 'data/' },
+    decode: { type: 'json', features: { x: { dtype: 'float32', shape: [4] } } },
+    key: { type: 'field', field: 'id' },
+    model: { type: 'tfjs', uri: 'model/model.json', batchSize: 16, ...extra },
+    sink: { type: 'jsonl', uri: 'out/predictions' },
+    errors: { type: 'jsonl', uri: 'out/errors' },
+    execution: { workers: 2, ...execution },
+  };
+  fs.writeFileSync(path.join(root, 'pipeline.json'), JSON.stringify(config));
+  return root;
+}
+
+const rowsOf = (d: string) =>
+  fs
+    .readdirSync(d)
+    .filter((n) => n.startsWith('part-'))
+    .flatMap((n) => fs.readFileSync(path.join(d, n), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)));
+
+before(async () => {
+  await initBackend('cpu');
+  // x → HangOn (identity, except a batch holding 666 never returns) → dense(2).
+  const model = tfl.sequential({
+    layers: [new HangOn({ value: POISON, inputShape: [4], name: 'hang' }), tfl.layers.dense({ units: 2, kernelInitializer: tfl.initializers.ones(), name: 'out' })],
+  });
+  await model.save(storageSaveHandler(createStorage(), path.join(dir, 'hang-model')));
+  model.dispose();
+});
+
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+test('a batch that never returns: its worker is terminated, the partition retried, and after maxAttempts only that batch fails (code timeout)', async () => {
+  const root = writeProject('batch', { batchTimeoutMs: 2500 }, { maxAttempts: 2 });
+  const started = Date.now();
+  const r = await runSluice(['run', path.join(root, 'pipeline.json'), '--json'], withLayer);
+  assert.equal(r.status, 0, r.stderr);
+  // Two attempts hung on the batch (b32..b47: record 37 sits in the third batch of 16), each
+  // ended by the watchdog; the third attempt failed its records without running them.
+  const retries = r.stderr.split('\n').filter((l) => /attempt \d: a call in \/model ran longer than 2500 ms \(\/model\/batchTimeoutMs\); retrying on a fresh worker thread/.test(l));
+  assert.equal(retries.length, 2, r.stderr);
+  const errors = rowsOf(path.join(root, 'out/errors'));
+  assert.deepEqual(errors.map((e) => e.key).sort(), Array.from({ length: 16 }, (_, i) => `b${32 + i}`).sort());
+  for (const e of errors) {
+    assert.equal(e.stage, 'model');
+    assert.match(e.error, /^timed out: the batch holding this record ran longer than 2500 ms \(\/model\/batchTimeoutMs\) 2 times; its worker thread was terminated each time$/);
+  }
+  const predictions = rowsOf(path.join(root, 'out/predictions'));
+  assert.equal(predictions.length, 400 - 16);
+  assert.equal(new Set(predictions.map((p) => p.key)).size, 384);
+  const summary = JSON.parse(r.stdout);
+  assert.deepEqual(summary.counts.failedByCode, { timeout: 16 });
+  assert.ok(Date.now() - started < 60_000);
+});
+
+test('a partition past execution.partitionTimeoutMs is terminated and retried; after maxAttempts the run fails with one line', async () => {
+  const root = writeProject('partition', {}, { maxAttempts: 2, partitionTimeoutMs: 2500 });
+  const r = await runSluice(['run', path.join(root, 'pipeline.json')], withLayer);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(
+    r.stderr,
+    /^partition 1 \(data\/b\.jsonl\) failed after 2 attempts: it ran longer than 2500 ms \(\/execution\/partitionTimeoutMs\); its worker thread was terminated \(1 of 2 partitions are committed; run the same command again to resume\)$/m,
+  );
+  assert.deepEqual(rowsOf(path.join(root, 'out/predictions')).length, 200, 'the healthy partition is committed');
+});
+
+test('a model.json that never finishes reading (a FIFO): validate and run stop after model.loadTimeoutMs naming /model/uri', { skip: process.platform === 'win32' && 'no mkfifo' }, async () => {
+  const root = writeProject('fifo', { loadTimeoutMs: 1000 });
+  const modelJson = path.join(root, 'model/model.json');
+  fs.rmSync(modelJson);
+  execFileSync('mkfifo', [modelJson]);
+  const expected = new RegExp(`^/model/uri: model ${modelJson.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} did not load within 1000 ms \\(/model/loadTimeoutMs\\)$`, 'm');
+  for (const cmd of ['validate', 'run']) {
+    const started = Date.now();
+    const r = await runSluice([cmd, path.join(root, 'pipeline.json')]);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, expected);
+    assert.ok(Date.now() - started < 30_000, `${cmd} took ${Date.now() - started} ms`);
+  }
+});
+
+test('weights that never finish reading: the run stops after model.loadTimeoutMs naming /model/uri', async () => {
+  const root = writeProject('fifo-weights', { loadTimeoutMs: 1000 });
+  const weights = path.join(root, 'model/weights.bin');
+  fs.rmSync(weights);
+  execFileSync('mkfifo', [weights]);
+  const r = await runSluice(['run', path.join(root, 'pipeline.json')]);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /^\/model\/uri: model .*model\.json did not load within 1000 ms \(\/model\/loadTimeoutMs\)$/m);
+});
+
+test('in a worker thread, a model load that hangs is cut at loadTimeoutMs too', async () => {
+  const root = writeProject('create', { loadTimeoutMs: 500 });
+  const weights = path.join(root, 'model/weights.bin');
+  fs.rmSync(weights);
+  execFileSync('mkfifo', [weights]);
+  const ctx = testContext({ path: '/model', baseDir: root, features: { x: { dtype: 'float32', shape: [4] } } });
+  const started = Date.now();
+  await assert.rejects(
+    async () => tfjsStage.create({ uri: 'model/model.json', batchSize: 16, backend: 'cpu', onNonFinite: 'fail', loadTimeoutMs: 500 }, ctx),
+    /^SluiceError: \/model\/uri: model .*model\.json did not load within 500 ms \(\/model\/loadTimeoutMs\)$/,
+  );
+  assert.ok(Date.now() - started < 10_000);
+  // Let the abandoned read finish (a writer opens the FIFO), so this process can exit.
+  fs.closeSync(fs.openSync(weights, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
+});
