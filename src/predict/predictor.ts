@@ -92,7 +92,7 @@ export async function predictorFor(loaded: LoadedConfig, graph: Graph, threads: 
 /** Worker threads for one pipeline, set up as the batch engine's pool (`runtime/pool.ts`): each loads the model as it starts. */
 function startPredictPool(loaded: LoadedConfig, threads: number): Piscina<BatchTask, BatchResult> {
   return new Piscina<BatchTask, BatchResult>({
-    filename: new URL('./worker.js', import.meta.url).href,
+    filename: new URL('./worker-entry.cjs', import.meta.url).href, // CommonJS entry: see worker-entry.cts
     minThreads: threads,
     maxThreads: threads,
     idleTimeout: Infinity,

@@ -63,44 +63,47 @@ function applies(f: Fault, uri: string): boolean {
 export function withFaults(storage: Storage, list: Fault[] = faults()): Storage {
   const active = list.filter((f) => ['worker-exit', 'worker-throw', 'write-error', 'slow'].includes(f.kind));
   if (active.length === 0) return storage;
+  // Partition outputs are opened with `stage` (the commit protocol) or `createWriteStream`.
   return {
     ...storage,
-    createWriteStream(uri) {
-      const inner = storage.createWriteStream(uri);
-      const mine = active.filter((f) => applies(f, uri));
-      if (mine.length === 0) return inner;
-      let first = true;
-      const out = new Writable({
-        write(chunk, encoding, done) {
-          const go = () => {
-            if (first) {
-              first = false;
-              for (const f of mine) {
-                if (f.kind === 'worker-exit') process.exit(70);
-                if (f.kind === 'worker-throw') setImmediate(() => { throw new Error('injected fault: worker-throw'); });
-                if (f.kind === 'write-error') {
-                  const code = f.params.code ?? 'EIO';
-                  return done(Object.assign(new Error(`${code}: injected write failure, write '${uri}'`), { code }));
-                }
-              }
-            }
-            inner.write(chunk, encoding, done);
-          };
-          const slow = mine.find((f) => f.kind === 'slow');
-          if (slow) setTimeout(go, Number(slow.params.ms ?? 50));
-          else go();
-        },
-        final(done) {
-          inner.end(done);
-        },
-        destroy(err, done) {
-          inner.destroy();
-          done(err);
-        },
-      });
-      return out;
-    },
+    createWriteStream: (uri) => faulty(storage.createWriteStream(uri), uri, active),
+    stage: (staging, final) => faulty(storage.stage(staging, final), staging, active),
   };
+}
+
+/** `inner` with the faults that apply to `uri` fired at its first write. */
+function faulty(inner: Writable, uri: string, active: Fault[]): Writable {
+  const mine = active.filter((f) => applies(f, uri));
+  if (mine.length === 0) return inner;
+  let first = true;
+  return new Writable({
+    write(chunk, encoding, done) {
+      const go = () => {
+        if (first) {
+          first = false;
+          for (const f of mine) {
+            if (f.kind === 'worker-exit') process.exit(70);
+            if (f.kind === 'worker-throw') setImmediate(() => { throw new Error('injected fault: worker-throw'); });
+            if (f.kind === 'write-error') {
+              const code = f.params.code ?? 'EIO';
+              return done(Object.assign(new Error(`${code}: injected write failure, write '${uri}'`), { code }));
+            }
+          }
+        }
+        inner.write(chunk, encoding, done);
+      };
+      const slow = mine.find((f) => f.kind === 'slow');
+      if (slow) setTimeout(go, Number(slow.params.ms ?? 50));
+      else go();
+    },
+    final(done) {
+      inner.end(done);
+    },
+    destroy(err, done) {
+      inner.destroy();
+      done(err);
+    },
+  });
 }
 
 /** The coordinator-side faults, run right after planning (`remove-after-plan`). */

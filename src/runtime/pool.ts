@@ -16,7 +16,7 @@ export type PartitionPool = Piscina<PartitionTask, PartitionResult>;
  */
 export function startPool(loaded: LoadedConfig, threads: number): PartitionPool {
   return new Piscina<PartitionTask, PartitionResult>({
-    filename: new URL('./worker.js', import.meta.url).href,
+    filename: new URL('./worker-entry.cjs', import.meta.url).href, // CommonJS entry: see worker-entry.cts
     minThreads: threads,
     maxThreads: threads,
     idleTimeout: 1000,

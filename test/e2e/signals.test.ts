@@ -18,7 +18,8 @@ async function interrupted(signals: NodeJS.Signals[], name: string) {
   await waitFor(() => committedIds(p).length > 0, 60_000, 'the first commit');
   for (const s of signals) {
     child.kill(s);
-    await new Promise((r) => setTimeout(r, 30));
+    // A second signal must land while the first stop is still under way (it takes tens of ms).
+    await new Promise((r) => setTimeout(r, 5));
   }
   const r = await done;
   const { committed } = checkCommitted(p);
