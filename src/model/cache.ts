@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isMainThread } from 'node:worker_threads';
 import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import type { Storage } from '../storage/types.js';
 import { schemeOf } from '../storage/index.js';
 import { localPath } from '../storage/local.js';
@@ -66,4 +67,22 @@ export async function localCopy(storage: Storage, uri: string): Promise<string> 
       await fsp.rm(lock, { recursive: true, force: true });
     }
   }
+}
+
+/**
+ * The bytes of a model file: a local file through storage (whose local backend reads FIFOs and
+ * other special files on the event loop, where a load timeout can still cut them; a plain
+ * `fs.readFile` of a FIFO blocks a libuv thread for good), an object through the cache.
+ */
+export async function readModelFile(storage: Storage, uri: string): Promise<Uint8Array> {
+  const scheme = schemeOf(uri);
+  if (scheme === '' || scheme === 'file') return storage.readAll(uri);
+  return fsp.readFile(await localCopy(storage, uri));
+}
+
+/** A model file as a stream, local or cached as `readModelFile` says. */
+export async function modelFileStream(storage: Storage, uri: string): Promise<Readable> {
+  const scheme = schemeOf(uri);
+  if (scheme === '' || scheme === 'file') return storage.read(uri);
+  return fs.createReadStream(await localCopy(storage, uri));
 }

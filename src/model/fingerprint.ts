@@ -4,8 +4,7 @@
  * model is never held in memory. No tfjs: this runs in the CLI's coordinator.
  */
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
-import { localCopy } from './cache.js';
+import { modelFileStream } from './cache.js';
 import type { Storage } from '../storage/types.js';
 import { joinUri } from '../storage/index.js';
 import { dirOf } from './io-handler.js';
@@ -32,7 +31,7 @@ export async function hashModel(storage: Storage, uri: string, json: { weightsMa
   const hash = createHash('sha256');
   for (const file of modelFiles(uri, json)) {
     // Through the per-process cache: the worker threads loading the model reuse this download.
-    for await (const chunk of fs.createReadStream(await localCopy(storage, file))) hash.update(chunk as Uint8Array);
+    for await (const chunk of await modelFileStream(storage, file)) hash.update(chunk as Uint8Array);
   }
   return hash.digest('hex');
 }

@@ -3,8 +3,7 @@ import type { io } from '@tensorflow/tfjs-core';
 import type { Storage } from '../storage/types.js';
 import { joinUri } from '../storage/index.js';
 import { isStorageFailure } from '../storage/errors.js';
-import fsp from 'node:fs/promises';
-import { localCopy } from './cache.js';
+import { readModelFile } from './cache.js';
 
 /**
  * tfjs-core is imported when a handler runs, not when this module loads: the CLI's coordinator
@@ -67,7 +66,7 @@ export function storageLoadHandler(storage: Storage, uri: string): tfc.io.IOHand
         for (const group of manifest) {
           for (const p of group.paths) {
             // Weight shards sit beside the model JSON; from object storage, fetched once per process.
-            const bytes = await fsp.readFile(await localCopy(storage, joinUri(dir, p)));
+            const bytes = await readModelFile(storage, joinUri(dir, p));
             buffers.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
           }
         }
