@@ -39,12 +39,15 @@ let cached: { key: string; prepared: Promise<Prepared> } | undefined;
 function instancesFor(loaded: LoadedConfig): Promise<Prepared> {
   const key = createHash('sha256').update(JSON.stringify(loaded)).digest('hex');
   if (cached?.key !== key) {
-    // A changed config (a worker reset's smaller batch, see run.ts) replaces the stages: close the old ones.
-    if (cached) void cached.prepared.then((p) => closeInstances(p.instances)).catch(() => undefined);
+    // A changed config (a worker reset's smaller batch, see run.ts) replaces the stages. The old
+    // ones are closed before the new ones load, so the thread never holds two models at once.
+    const previous = cached ? cached.prepared.then((p) => closeInstances(p.instances)).catch(() => undefined) : Promise.resolve();
     // withFaults: test-only fault injection (SLUICE_FAULT); plain storage otherwise.
     const storage = withFaults(storageFor(loaded.config));
     // User stages are named by module path in the config: this thread imports them itself.
-    const prepared = loadRegistry(loaded, builtinStages).then(async (registry) => ({ storage, instances: await createInstances(buildGraph(loaded, registry, storage)) }));
+    const prepared = previous
+      .then(() => loadRegistry(loaded, builtinStages))
+      .then(async (registry) => ({ storage, instances: await createInstances(buildGraph(loaded, registry, storage)) }));
     cached = { key, prepared };
     // A failed start is not cached: the next task tries again (and may succeed on a retry).
     cached.prepared.catch(() => {
@@ -59,7 +62,11 @@ function instancesFor(loaded: LoadedConfig): Promise<Prepared> {
 // Deferred a turn: dynamic imports started while piscina is still importing this module can
 // abort Node 20 (`v8::Module::IsGraphAsync … must be used on an instantiated module`).
 if (workerData?.loaded) {
-  setImmediate(() => void instancesFor(workerData.loaded as LoadedConfig).catch(() => undefined));
+  // Only when no task got here first: a fresh thread replacing one that asked for a reset gets
+  // a task with the changed config, whose stages must not be replaced by the original config's.
+  setImmediate(() => {
+    if (!cached) void instancesFor(workerData.loaded as LoadedConfig).catch(() => undefined);
+  });
 }
 
 export default async function runTask(task: PartitionTask): Promise<PartitionResult> {

@@ -63,6 +63,6 @@ test('a model that aborts even on one record fails the run with a clear message 
   const r = sluice(['run', p.config, '--set', 'model.batchSize=2', '--set', 'execution.maxAttempts=2'], { env: { SLUICE_FAULT_WASM_ABORT_ABOVE: '0.5' } });
   assert.equal(r.status, 1, r.stderr);
   assert.match(r.stderr, /sluice: warning: partition 0 \(data\/flowers\.jsonl\): the model ran out of memory at batch size 2 \(Aborted\(\)\. .*\); retrying on a fresh worker with model\.batchSize=1\n/);
-  assert.match(r.stderr, /partition 0 \(data\/flowers\.jsonl\) failed after 2 attempts: the model ran out of memory at batch size 1 \(Aborted\(\)\. Build with -sASSERTIONS for more info\.\)\n/);
+  assert.match(r.stderr, /partition 0 \(data\/flowers\.jsonl\) failed after 3 attempts: the model ran out of memory at batch size 1 \(Aborted\(\)\. Build with -sASSERTIONS for more info\.\) \(0 of 1 partitions are committed; run the same command again to resume\)\n/);
   assert.equal(readParts(path.join(p.dir, 'out/predictions')).length, 0);
 });

@@ -92,7 +92,7 @@ test('example http-sink: a server that keeps failing fails the run (exit 1) with
     const r = await runExample(server.url, outDir(), ['--set', 'execution.maxAttempts=2']);
     assert.equal(r.status, 1, r.stderr);
     const last = r.stderr.trim().split('\n').pop()!;
-    assert.match(last, /^partition 0 \(.*flowers\.jsonl\) failed after 2 attempts: \/sink \(http\): POST http:\/\/127\.0\.0\.1:\d+\/predictions answered 500: try again later$/);
+    assert.match(last, /^partition 0 \(.*flowers\.jsonl\) failed after 2 attempts: \/sink \(http\): POST http:\/\/127\.0\.0\.1:\d+\/predictions answered 500: try again later \(0 of 1 partitions are committed; run the same command again to resume\)$/);
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace without --verbose');
   } finally {
     await server.close();
