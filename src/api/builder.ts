@@ -16,6 +16,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SinkDefinition, SourceDefinition, StageDefinition, TransformDefinition } from '../core/stage.js';
+import { KIND_EDGES } from '../core/stage.js';
 import type { RecordTypeName, StageKind } from '../core/types.js';
 import type { RawConfig } from '../config/load.js';
 
@@ -129,14 +130,6 @@ function moduleRef(module: string | URL): string {
   return module.startsWith('.') || module.startsWith('/') || module.startsWith('file:') ? module : `./${module}`;
 }
 
-const EDGES = {
-  source: ['Partition', 'RawRecord'],
-  decode: ['RawRecord', 'Instance'],
-  key: ['Instance', 'KeyedInstance'],
-  model: ['KeyedInstance', 'Prediction'],
-  post: ['Prediction', 'Prediction'],
-  sink: ['Prediction', 'Rows'],
-} as const;
 
 /**
  * A user stage from a module (its default export, made with `defineStage`), named by path so
@@ -151,7 +144,7 @@ export function plugin<D extends StageDefinition, Defaulted extends keyof Option
   module: string | URL,
   options: StageOptions<OptionsOf<D>, Defaulted>,
 ): StepOf<D> {
-  const [accepts, emits] = EDGES[kind];
+  const [accepts, emits] = KIND_EDGES[kind];
   return { kind, accepts, emits, config: { type: moduleRef(module), ...options } } as unknown as StepOf<D>;
 }
 

@@ -212,5 +212,15 @@ export function defineStage<Options>() {
   return <D extends SourceDefinition<Options> | TransformDefinition<Options> | SinkDefinition<Options>>(def: D): D => def;
 }
 
-/** Every kind in chain order, with the record type it accepts and emits. */
+/** Every kind in chain order. */
 export const KIND_ORDER: StageKind[] = ['source', 'decode', 'key', 'model', 'post', 'sink'];
+
+/** The record type each kind accepts and emits (the chain's edges; literal types for the builder). */
+export const KIND_EDGES = {
+  source: ['Partition', 'RawRecord'],
+  decode: ['RawRecord', 'Instance'],
+  key: ['Instance', 'KeyedInstance'],
+  model: ['KeyedInstance', 'Prediction'],
+  post: ['Prediction', 'Prediction'],
+  sink: ['Prediction', 'Rows'],
+} as const satisfies Record<StageKind, readonly [RecordTypeName, RecordTypeName]>;

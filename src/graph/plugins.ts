@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SluiceError, describeError } from '../core/errors.js';
 import type { StageDefinition } from '../core/stage.js';
+import { KIND_EDGES } from '../core/stage.js';
 import type { StageKind } from '../core/types.js';
 import type { LoadedConfig } from '../config/load.js';
 import { isModuleType } from '../config/schema.js';
@@ -51,14 +52,6 @@ const REQUIRED: Record<StageKind, string[]> = {
   post: ['create'],
   sink: ['outputDir', 'create'],
 };
-const EDGES: Record<StageKind, [string, string]> = {
-  source: ['Partition', 'RawRecord'],
-  decode: ['RawRecord', 'Instance'],
-  key: ['Instance', 'KeyedInstance'],
-  model: ['KeyedInstance', 'Prediction'],
-  post: ['Prediction', 'Prediction'],
-  sink: ['Prediction', 'Rows'],
-};
 
 /** What is wrong with a module's definition of `kind`, or null when it is usable. */
 function definitionProblem(def: any, kind: StageKind): string | null {
@@ -71,7 +64,7 @@ function definitionProblem(def: any, kind: StageKind): string | null {
   // accepts/emits are checked on the graph's edges like a built-in's (build.ts); a missing tag
   // would read as "expects undefined", so say it here.
   if (typeof def.accepts !== 'string' || typeof def.emits !== 'string') {
-    return `its ${kind} stage definition lacks accepts/emits (a ${kind} stage accepts ${EDGES[kind][0]} and emits ${EDGES[kind][1]})`;
+    return `its ${kind} stage definition lacks accepts/emits (a ${kind} stage accepts ${KIND_EDGES[kind][0]} and emits ${KIND_EDGES[kind][1]})`;
   }
   return null;
 }

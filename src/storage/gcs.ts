@@ -16,7 +16,7 @@ import { finished } from 'node:stream/promises';
 import { isMainThread } from 'node:worker_threads';
 import { IdempotencyStrategy, Storage as GcsClient, type StorageOptions } from '@google-cloud/storage';
 import type { GcsSettings, StorageBackend } from './types.js';
-import { childNames, keysUnder, listObjects, parseObjectUri, type ListPage, type ObjectEntry, type ObjectLister } from './object-store.js';
+import { childNames, existsByStat, keysUnder, listObjects, parseObjectUri, type ListPage, type ObjectEntry, type ObjectLister } from './object-store.js';
 import { isNotFound, notFound, StorageError } from './errors.js';
 
 const DEFAULT_MAX_ATTEMPTS = 5;
@@ -140,15 +140,7 @@ export function createGcsBackend(settings: GcsSettings = {}, options: { pageSize
       return listObjects(at, lister(at.bucket, pattern));
     },
     stat,
-    async exists(uri) {
-      try {
-        await stat(uri);
-        return true;
-      } catch (err) {
-        if (isNotFound(err)) return false;
-        throw err;
-      }
-    },
+    exists: (uri) => existsByStat(stat, uri),
 
     read(uri, range) {
       if (range && range.end <= range.start) return Readable.from([]);

@@ -4,6 +4,7 @@
  * semantics the local backend gets from tinyglobby), written once over two primitives each store
  * provides: a HEAD of one key and a paginated listing of a prefix.
  */
+import { isNotFound } from './errors.js';
 import picomatch from 'picomatch';
 import type { FileInfo } from './types.js';
 
@@ -111,4 +112,15 @@ export async function keysUnder(key: string, lister: ObjectLister): Promise<stri
   if (key !== '' && !key.endsWith('/') && (await lister.head(key))) keys.push(key);
   for await (const page of lister.pages(prefix)) for (const o of page.objects) keys.push(o.key);
   return keys;
+}
+
+/** `exists` through `stat`: false for a missing object; any other failure is rethrown. */
+export async function existsByStat(stat: (uri: string) => Promise<unknown>, uri: string): Promise<boolean> {
+  try {
+    await stat(uri);
+    return true;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
 }

@@ -18,7 +18,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { StorageBackend, S3Settings } from './types.js';
-import { childNames, keysUnder, listObjects, objectUri, parseObjectUri, type ListPage, type ObjectEntry, type ObjectLister } from './object-store.js';
+import { childNames, existsByStat, keysUnder, listObjects, objectUri, parseObjectUri, type ListPage, type ObjectEntry, type ObjectLister } from './object-store.js';
 import { isNotFound, notFound } from './errors.js';
 import { abortStagedUpload, completeStagedUpload, isStagingRecord, S3StagedWriter, stagingRecordKey } from './s3-upload.js';
 import { s3Error } from './s3-errors.js';
@@ -117,15 +117,7 @@ export function createS3Backend(settings: S3Settings = {}, options: { pageSize?:
       return listObjects(at, lister(at.bucket, pattern));
     },
     stat,
-    async exists(uri) {
-      try {
-        await stat(uri);
-        return true;
-      } catch (err) {
-        if (isNotFound(err)) return false;
-        throw err;
-      }
-    },
+    exists: (uri) => existsByStat(stat, uri),
 
     read(uri, range) {
       if (range && range.end <= range.start) return Readable.from([]);
