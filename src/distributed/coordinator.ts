@@ -160,8 +160,11 @@ async function coordinate(loaded: LoadedConfig, graph: Graph, storage: Storage, 
   });
   const attempts = graph.config.execution.maxAttempts;
   const enqueue = async (jobId: string): Promise<void> => {
-    const p = outstanding.get(jobId)!;
+    // Settled meanwhile (an event, or the other of dispatch and reconcile, got there first): done.
+    const p = outstanding.get(jobId);
+    if (!p) return;
     const state = await queue.getJobState(jobId);
+    if (!outstanding.has(jobId)) return;
     if (state === 'completed' && (await storage.exists(manifestEntryUri(outputs[0]!, p.id)))) {
       const done = await queue.getJob(jobId);
       return completed(jobId, done?.returnvalue);
