@@ -3,7 +3,7 @@
  * multiclass, regression heads) over 8 input files of unequal size on 2 workers. The merged
  * metrics.json must equal (1) a run over the same records as one partition on one worker, bit
  * for bit, (2) a direct single-pass computation over the predictions: counts exactly, sums
- * within 1e-9, AUCs within the error bound metrics.json states versus exact rank-based AUCs,
+ * within 1e-9, AUCs exact (within 1e-12 of rank-based AUCs),
  * and (3) the same after a resumed run. Averaging per-partition AUCs would differ.
  */
 import { after, before, test } from 'node:test';
@@ -16,7 +16,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { initBackend } from '../../src/model/backend.js';
 import { storageSaveHandler } from '../../src/model/io-handler.js';
 import { createStorage } from '../../src/storage/index.js';
-import { histogramAucRoc } from '../../stages/sink/metrics/compute.js';
+import { aucRoc, decodeTable } from '../../stages/sink/metrics/scores.js';
 import { readParts, sluice } from '../helpers/cli.js';
 import { directBinary, directMulticlass, directRegression } from '../helpers/metrics-reference.js';
 import { randomFloats } from '../model/helpers.js';
@@ -64,7 +64,7 @@ function pipeline(name: string, source: string, workers: number): string {
     model: { type: 'tfjs', uri: 'model/model.json', batchSize: 32 },
     sink: [
       { type: 'jsonl', uri: `${out}/predictions` },
-      { type: 'metrics', uri: `${out}/binary`, label: 'click', task: 'binary', output: 'click', thresholds: 1000 },
+      { type: 'metrics', uri: `${out}/binary`, label: 'click', task: 'binary', output: 'click' },
       { type: 'metrics', uri: `${out}/multiclass`, label: 'kind', task: 'multiclass', output: 'kind', topK: 2 },
       { type: 'metrics', uri: `${out}/regression`, label: 'price', task: 'regression', output: 'price' },
     ],
@@ -131,7 +131,7 @@ function predictions(label: 'click' | 'kind' | 'price'): any[] {
   return rows.filter((r) => r[label] !== null);
 }
 
-test('binary: counts exact, log-loss within 1e-9, AUCs within the stated bound of exact rank-based AUCs', () => {
+test('binary: counts exact, log-loss within 1e-9, AUCs exact (bound 0, within 1e-12 of rank-based AUCs)', () => {
   const rows = predictions('click');
   const m = metricsOf('split', 'binary');
   const direct = directBinary(rows.map((r) => r.click), rows.map((r) => r.prediction.click[0]), 0.5);
@@ -141,9 +141,8 @@ test('binary: counts exact, log-loss within 1e-9, AUCs within the stated bound o
   for (const name of ['accuracy', 'precision', 'recall', 'f1'] as const) assert.equal(m.metrics[name], direct[name], name);
   assert.ok(Math.abs(m.metrics.logLoss - direct.logLoss) <= 1e-9, `log-loss ${m.metrics.logLoss} vs ${direct.logLoss}`);
   for (const name of ['aucRoc', 'aucPr'] as const) {
-    const bound = m.errorBounds[name];
-    assert.ok(bound < 2e-3, `${name}: bound ${bound} of a 1000-bin histogram`);
-    assert.ok(Math.abs(m.metrics[name] - direct[name]) <= bound, `${name} ${m.metrics[name]} vs exact ${direct[name]}: gap above the bound ${bound}`);
+    assert.equal(m.errorBounds[name], 0, `${name}: an exact score table`);
+    assert.ok(Math.abs(m.metrics[name] - direct[name]) <= 1e-12, `${name} ${m.metrics[name]} vs exact ${direct[name]}`);
   }
 });
 
@@ -172,13 +171,17 @@ test('regression: MAE, MSE, RMSE and R² within 1e-9 of a direct computation', (
 
 test('averaging the per-partition AUCs (what merging results instead of states gives) differs from the exact AUC', () => {
   const manifest = path.join(dir, 'out-split/predictions/_manifest');
-  const states = fs.readdirSync(manifest).filter((f) => /^p\d+\.json$/.test(f)).map((f) => JSON.parse(fs.readFileSync(path.join(manifest, f), 'utf8')).states[1]);
-  assert.equal(states.length, 8);
-  const perPartition = states.map((s) => histogramAucRoc(s.binary.positives, s.binary.negatives)?.value).filter((v): v is number => v !== undefined);
+  const entries = fs.readdirSync(manifest).filter((f) => /^p\d+\.json$/.test(f)).map((f) => JSON.parse(fs.readFileSync(path.join(manifest, f), 'utf8')));
+  assert.equal(entries.length, 8);
+  // The manifest entry holds a reference; the state is a file committed beside metrics.json.
+  const refs = entries.map((e) => e.states[1]);
+  for (const ref of refs) assert.deepEqual(Object.keys(ref), ['stateFile', 'bytes']);
+  const states = refs.map((ref) => decodeTable(JSON.parse(fs.readFileSync(path.join(dir, 'out-split/binary', ref.stateFile), 'utf8')).overall.binary.scores));
+  const perPartition = states.map((t) => aucRoc(t)?.value).filter((v): v is number => v !== undefined);
   const averaged = perPartition.reduce((a, b) => a + b, 0) / perPartition.length;
   const m = metricsOf('split', 'binary');
   assert.ok(Math.abs(averaged - m.metrics.aucRoc) > 0.02, `averaged ${averaged} vs merged ${m.metrics.aucRoc}`);
-  assert.ok(Math.abs(averaged - m.metrics.aucRoc) > 10 * m.errorBounds.aucRoc);
+
 });
 
 test('a resumed run merges the states of the partitions an earlier run committed', () => {
@@ -192,6 +195,7 @@ test('a resumed run merges the states of the partitions an earlier run committed
   for (const sub of ['predictions', 'errors', 'binary', 'multiclass', 'regression']) {
     fs.rmSync(path.join(out, sub, '_SUCCESS'), { force: true });
     fs.rmSync(path.join(out, sub, 'metrics.json'), { force: true });
+    fs.rmSync(path.join(out, sub, 'metrics.html'), { force: true });
   }
   const r = sluice(['run', path.join(dir, 'split.json'), '--json']);
   assert.equal(r.status, 0, r.stderr);
@@ -204,7 +208,7 @@ test('the end-of-run table is printed on stderr after the summary', () => {
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /the output was already complete; nothing to do/);
   assert.match(r.stderr, /metrics: binary on "click", 992 records → out-single\/binary\/metrics\.json\n {2}skipped {11}no-label 8\n {2}accuracy @0\.5 {5}0\.\d{4}\n/);
-  assert.match(r.stderr, /\n {2}AUC-ROC {11}0\.\d{4} {2}\(± \d\.\de-\d: 1,000-bin histogram\)\n/);
+  assert.match(r.stderr, /\n {2}AUC-ROC {11}0\.\d{4} {2}\(exact\)\n/);
   assert.match(r.stderr, /metrics: regression on "price", 992 records/);
   assert.match(r.stderr, /confusion matrix \(rows: label, columns: predicted\)\n +0 +1 +2 +3\n/);
 });

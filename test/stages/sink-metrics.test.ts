@@ -1,8 +1,8 @@
 /**
  * `sink/metrics` piece by piece: reading labels and predictions of every accepted shape, config
- * checks, the histogram AUCs against exact rank-based AUCs (within the stated bound), and the
- * merge (pure, associative, refusing states made with other parameters). The end-to-end
- * exactness over real runs is in test/e2e/metrics.test.ts.
+ * checks, and the merge (pure, associative, refusing states made with other parameters). Score
+ * tables and every metric against references: test/stages/metrics-exact.test.ts; end-to-end
+ * runs: test/e2e/metrics.test.ts.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,15 +10,22 @@ import fs from 'node:fs';
 import path from 'node:path';
 import metricsSink from '../../stages/sink/metrics/index.js';
 import { readRow, type ReadOptions } from '../../stages/sink/metrics/read.js';
-import { computeMetrics, histogramAucPr, histogramAucRoc } from '../../stages/sink/metrics/compute.js';
-import { addBinary, binOf, emptyState, mergeStates, type MetricsState } from '../../stages/sink/metrics/state.js';
+import { computeMetrics } from '../../stages/sink/metrics/compute.js';
+import { mergeAll } from '../../stages/sink/metrics/aggregation.js';
+import { metricsAggregation } from '../../stages/sink/metrics/sliced.js';
 import type { Row, SinkDefinition } from '../../src/core/stage.js';
 import { testContext, withDefaults } from '../helpers/run-stage.js';
-import { exactAucRoc, exactAveragePrecision } from '../helpers/metrics-reference.js';
 import { randomFloats } from '../model/helpers.js';
 
 const opts = (over: Partial<ReadOptions> = {}): ReadOptions => ({ label: 'y', topK: 2, ...over });
 const row = (y: unknown, prediction: unknown): Row => ({ key: 'k', y, prediction } as Row);
+/** A multiclass observation without its distribution (checked on its own below). */
+const read = (r: Row, o: ReadOptions) => {
+  const obs = readRow('multiclass', r, o);
+  if (typeof obs === 'string') return obs;
+  const { distribution: _, ...rest } = obs;
+  return rest;
+};
 
 test('binary rows: labels 0/1 in any plain form; predictions as p, [p] or [p0, p1]', () => {
   const cases: [unknown, unknown, unknown][] = [
@@ -31,6 +38,9 @@ test('binary rows: labels 0/1 in any plain form; predictions as p, [p] or [p0, p
     [2, 0.5, 'bad-label'],
     ['yes', 0.5, 'bad-label'],
     [1, 1.2, 'bad-prediction'], // not a probability
+    [1, [-0.0000000848, 1.0000000848], { y: 1, p: 1 }], // float32 softmax rounding: within 1e-6, clamped
+    [0, -0.0000001, { y: 0, p: 0 }],
+    [0, 1.00001, 'bad-prediction'], // beyond the tolerance
     [1, [0.1, 0.2, 0.7], 'bad-prediction'],
     [0, { class: 1, score: 0.9 }, 'bad-prediction'],
   ];
@@ -39,28 +49,37 @@ test('binary rows: labels 0/1 in any plain form; predictions as p, [p] or [p0, p
 
 test('multiclass rows: probability vectors, topk and argmax outputs, class names', () => {
   const vector = [0.1, 0.5, 0.3, 0.1];
-  assert.deepEqual(readRow('multiclass', row([2], vector), opts()), { label: '2', predicted: '1', probability: 0.3, inTopK: true });
-  assert.deepEqual(readRow('multiclass', row(3, vector), opts()), { label: '3', predicted: '1', probability: 0.1, inTopK: false });
+  assert.deepEqual(read(row([2], vector), opts()), { label: '2', predicted: '1', probability: 0.3, inTopK: true });
+  assert.deepEqual(read(row(3, vector), opts()), { label: '3', predicted: '1', probability: 0.1, inTopK: false });
   // Ties rank by lower index, as post/topk orders them: class 0 (0.1) is third, class 3 (0.1) fourth.
-  assert.deepEqual(readRow('multiclass', row(0, vector), opts({ topK: 3 })), { label: '0', predicted: '1', probability: 0.1, inTopK: true });
-  assert.deepEqual(readRow('multiclass', row(3, vector), opts({ topK: 3 })), { label: '3', predicted: '1', probability: 0.1, inTopK: false });
-  assert.equal(readRow('multiclass', row(4, vector), opts()), 'unknown-label');
-  assert.equal(readRow('multiclass', row(1.5, vector), opts()), 'bad-label');
-  assert.equal(readRow('multiclass', row(1, [0.2, 'x']), opts()), 'bad-prediction');
+  assert.deepEqual(read(row(0, vector), opts({ topK: 3 })), { label: '0', predicted: '1', probability: 0.1, inTopK: true });
+  assert.deepEqual(read(row(3, vector), opts({ topK: 3 })), { label: '3', predicted: '1', probability: 0.1, inTopK: false });
+  assert.equal(read(row(4, vector), opts()), 'unknown-label');
+  assert.equal(read(row(1.5, vector), opts()), 'bad-label');
+  assert.equal(read(row(1, [0.2, 'x']), opts()), 'bad-prediction');
 
   const topk = { classes: [1, 2, 0], scores: [0.5, 0.3, 0.1] };
-  assert.deepEqual(readRow('multiclass', row(2, topk), opts()), { label: '2', predicted: '1', probability: 0.3, inTopK: true });
+  assert.deepEqual(read(row(2, topk), opts()), { label: '2', predicted: '1', probability: 0.3, inTopK: true });
   // Not listed among 3 classes: outside the top 2 for sure, but its probability is unknown.
-  assert.deepEqual(readRow('multiclass', row(3, topk), opts()), { label: '3', predicted: '1', probability: null, inTopK: false });
-  assert.deepEqual(readRow('multiclass', row(3, topk), opts({ topK: 5 })), { label: '3', predicted: '1', probability: null, inTopK: null });
+  assert.deepEqual(read(row(3, topk), opts()), { label: '3', predicted: '1', probability: null, inTopK: false });
+  assert.deepEqual(read(row(3, topk), opts({ topK: 5 })), { label: '3', predicted: '1', probability: null, inTopK: null });
 
   const argmax = { class: 'versicolor', score: 0.9 };
-  assert.deepEqual(readRow('multiclass', row('versicolor', argmax), opts()), { label: 'versicolor', predicted: 'versicolor', probability: 0.9, inTopK: true });
-  assert.deepEqual(readRow('multiclass', row('setosa', argmax), opts()), { label: 'setosa', predicted: 'versicolor', probability: null, inTopK: null });
+  assert.deepEqual(read(row('versicolor', argmax), opts()), { label: 'versicolor', predicted: 'versicolor', probability: 0.9, inTopK: true });
+  assert.deepEqual(read(row('setosa', argmax), opts()), { label: 'setosa', predicted: 'versicolor', probability: null, inTopK: null });
   // With class names, an index label compares with a named prediction, and a named label with a vector.
   const classes = ['setosa', 'versicolor', 'virginica'];
-  assert.deepEqual(readRow('multiclass', row([1], argmax), opts({ classes })), { label: 'versicolor', predicted: 'versicolor', probability: 0.9, inTopK: true });
-  assert.deepEqual(readRow('multiclass', row('virginica', [0.2, 0.3, 0.5]), opts({ classes })), { label: 'virginica', predicted: 'virginica', probability: 0.5, inTopK: true });
+  assert.deepEqual(read(row([1], argmax), opts({ classes })), { label: 'versicolor', predicted: 'versicolor', probability: 0.9, inTopK: true });
+  assert.deepEqual(read(row('virginica', [0.2, 0.3, 0.5]), opts({ classes })), { label: 'virginica', predicted: 'virginica', probability: 0.5, inTopK: true });
+  // The whole distribution: from a vector; from topk only when it lists every configured class.
+  const dist = (r: Row, o: ReadOptions) => (readRow('multiclass', r, o) as { distribution: unknown }).distribution;
+  assert.deepEqual(dist(row(0, [0.2, 0.3, 0.5]), opts({ classes })), { classes, scores: [0.2, 0.3, 0.5] });
+  assert.deepEqual(dist(row(0, { classes: [2, 0, 1], scores: [0.5, 0.3, 0.2] }), opts({ classes })), { classes: ['virginica', 'setosa', 'versicolor'], scores: [0.5, 0.3, 0.2] });
+  assert.equal(dist(row(0, { classes: [2, 0], scores: [0.5, 0.3] }), opts({ classes })), null);
+  assert.equal(dist(row(0, topk), opts()), null, 'no configured classes: topk may not list them all');
+  assert.equal(dist(row('setosa', argmax), opts()), null);
+  // Keras in_top_k counts every class tied with the label at the boundary.
+  assert.deepEqual(read(row(3, vector), opts({ topK: 3, topKTies: 'include' })), { label: '3', predicted: '1', probability: 0.1, inTopK: true });
 });
 
 test('regression rows and a multi-output model\'s named output', () => {
@@ -77,65 +96,37 @@ test('config checks: the label must be forwarded, and each metric must belong to
   const problems = await metricsSink.check!(options, testContext({ path: '/sink/1', forward: ['id'] }));
   assert.deepEqual(problems, [
     '/sink/1/label: "species" is not a forwarded field; add it to /key/forward (the metrics sink reads the label from the prediction row); forwarded: id',
-    '/sink/1/metrics/1: "aucRoc" is not a regression metric (regression: mae, mse, rmse, r2)',
+    '/sink/1/metrics/1: "aucRoc" is not a regression metric (regression: mae, mse, rmse, r2, meanLabel, meanPrediction)',
     '/sink/1/classes: applies to task "multiclass" only, not "regression"',
   ]);
   const fine = withDefaults<any>(metricsSink, { uri: 'out/m', label: 'species', task: 'multiclass' });
   assert.deepEqual(await metricsSink.check!(fine, testContext({ forward: ['species'] })), []);
 });
 
-/** Histograms of (label, score) pairs over `bins` bins. */
-function histograms(labels: (0 | 1)[], scores: number[], bins: number) {
-  const positives = new Array<number>(bins).fill(0);
-  const negatives = new Array<number>(bins).fill(0);
-  labels.forEach((y, i) => (y ? positives : negatives)[binOf(scores[i]!, bins)]!++);
-  return { positives, negatives };
-}
-
-test('histogram AUCs are within their stated bound of the exact rank-based AUCs; the bound shrinks with more bins', () => {
-  const r = randomFloats(4000, 9);
-  const labels = Array.from({ length: 2000 }, (_, i) => (r[i]! < 0.4 ? 1 : 0) as 0 | 1);
-  // Overlapping score distributions, with many exact ties (scores on a 1/500 grid).
-  const scores = labels.map((y, i) => Math.round(Math.min(1, Math.max(0, 0.35 + 0.3 * y + (r[2000 + i]! - 0.5) * 0.8)) * 500) / 500);
-  const exactRoc = exactAucRoc(scores, labels);
-  const exactPr = exactAveragePrecision(scores, labels);
-  let previous = Infinity;
-  for (const bins of [10, 100, 1000, 100000]) {
-    const { positives, negatives } = histograms(labels, scores, bins);
-    const roc = histogramAucRoc(positives, negatives)!;
-    const pr = histogramAucPr(positives, negatives)!;
-    assert.ok(Math.abs(roc.value - exactRoc) <= roc.bound + 1e-12, `${bins} bins: AUC-ROC ${roc.value} vs ${exactRoc}, bound ${roc.bound}`);
-    assert.ok(Math.abs(pr.value - exactPr) <= pr.bound + 1e-12, `${bins} bins: AUC-PR ${pr.value} vs ${exactPr}, bound ${pr.bound}`);
-    assert.ok(roc.bound <= previous, 'a finer histogram has a smaller bound');
-    previous = roc.bound;
-  }
-  // Scores on a 1/500 grid in 100,000 bins: every bin holds one distinct score, so ties are the
-  // data's own and the histogram AUC-ROC is the exact one (the bound then counts those ties).
-  const fine = histograms(labels, scores, 100000);
-  assert.ok(Math.abs(histogramAucRoc(fine.positives, fine.negatives)!.value - exactRoc) < 1e-12);
-  assert.equal(histogramAucRoc([3, 0], [0, 0]), null, 'no negatives: undefined');
-  assert.equal(histogramAucPr([0, 0], [1, 2]), null, 'no positives: undefined');
-});
-
-/** A binary state of `n` records from `seed`. */
-function binaryState(n: number, seed: number): MetricsState {
-  const s = emptyState('binary', { threshold: 0.5, thresholds: 50, topK: 5 });
-  const r = randomFloats(2 * n, seed);
-  for (let i = 0; i < n; i++) addBinary(s, { y: r[i]! < 0.5 ? 1 : 0, p: r[n + i]! });
-  return s;
+/** A binary aggregation state of `n` seeded rows. */
+function binaryState(n: number, seed: number, options: Record<string, unknown> = {}) {
+  const o = withDefaults<any>(metricsSink, { uri: 'm', label: 'y', task: 'binary', slices: [['g']], ...options });
+  const agg = metricsAggregation(o);
+  const s = agg.init();
+  const r = randomFloats(3 * n, seed);
+  for (let i = 0; i < n; i++) agg.update(s, { key: String(i), y: r[i]! < 0.5 ? 1 : 0, g: r[2 * n + i]! < 0.3 ? 'a' : 'b', prediction: Math.round(r[n + i]! * 50) / 50 });
+  return { agg, s, o };
 }
 
 test('merging is pure and associative; states made with other parameters do not merge', () => {
-  const [a, b, c] = [binaryState(30, 1), binaryState(7, 2), binaryState(121, 3)];
-  const copies = JSON.stringify([a, b, c]);
-  const left = mergeStates([mergeStates([a, b]), c]);
-  const right = mergeStates([a, mergeStates([c, b])]);
-  assert.equal(JSON.stringify([a, b, c]), copies, 'the inputs are left as they were');
-  const all = ['accuracy', 'precision', 'recall', 'f1', 'aucRoc', 'aucPr', 'logLoss', 'confusionMatrix'] as const;
-  assert.deepEqual(computeMetrics(left, all, 'y'), computeMetrics(right, all, 'y'));
-  assert.equal(left.count, 158);
-  const other = emptyState('binary', { threshold: 0.5, thresholds: 100, topK: 5 });
-  assert.throws(() => mergeStates([a, other]), /cannot merge a binary state with parameters .*"thresholds":100.* into a binary state with .*"thresholds":50/);
+  const [{ agg, s: a, o }, { s: b }, { s: c }] = [binaryState(30, 1), binaryState(7, 2), binaryState(121, 3)];
+  const copies = JSON.stringify([a, b, c].map(agg.encode));
+  const left = mergeAll(agg, [mergeAll(agg, [a, b]), c]);
+  const right = mergeAll(agg, [a, mergeAll(agg, [c, b])]);
+  assert.equal(JSON.stringify([a, b, c].map(agg.encode)), copies, 'the inputs are left as they were');
+  const all = ['accuracy', 'precision', 'recall', 'f1', 'aucRoc', 'aucPr', 'logLoss', 'confusionMatrix', 'curves'] as const;
+  assert.deepEqual(computeMetrics(left, all, o), computeMetrics(right, all, o));
+  assert.equal(left.overall.count, 158);
+  // Through JSON (as the state files carry them): the same figures.
+  const decoded = mergeAll(agg, [a, b, c].map((x) => agg.decode(JSON.parse(JSON.stringify(agg.encode(x))))));
+  assert.deepEqual(computeMetrics(decoded, all, o), computeMetrics(left, all, o));
+  const other = binaryState(5, 4, { threshold: 0.7 });
+  assert.throws(() => agg.merge(left, other.s), /cannot merge a binary state with parameters .*"threshold":0.7.* into a binary state with .*"threshold":0.5/);
 });
 
 test('finish writes metrics.json in the sink directory and reports lines and the result', async () => {
@@ -159,7 +150,7 @@ test('finish writes metrics.json in the sink directory and reports lines and the
       label: 'y',
       records: 3,
       skipped: { 'no-label': 1 },
-      params: { topK: 5 },
+      params: { topK: 5, maxScores: 200000 },
       metrics: { accuracy: 2 / 3, confusionMatrix: { classes: ['0', '1'], matrix: [[1, 0], [1, 1]] } },
     });
     assert.deepEqual(report.lines, [
@@ -170,7 +161,9 @@ test('finish writes metrics.json in the sink directory and reports lines and the
       '      0 1',
       '    0 1 0',
       '    1 1 1',
+      '  report            m/metrics.html',
     ]);
+    assert.match(fs.readFileSync(path.join(dir, 'm/metrics.html'), 'utf8'), /^<!doctype html>/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -1,11 +1,15 @@
-import { defineStage, type Row, type StageContext } from '../../../src/core/stage.js';
+import { defineStage, type StageContext } from '../../../src/core/stage.js';
 import type { Json } from '../../../src/core/types.js';
 import { joinUri } from '../../../src/storage/index.js';
+import { mergeAll, readStateFile, writeStateFile } from './aggregation.js';
 import { computeMetrics } from './compute.js';
-import { readRow } from './read.js';
-import { addBinary, addMulticlass, addRegression, emptyState, mergeStates, skip, type MetricsState } from './state.js';
+import { renderReport } from './report.js';
+import { metricsAggregation } from './sliced.js';
 import { formatMetrics } from './table.js';
 import { TASK_METRICS, metricsSinkSchema, type MetricName, type MetricsSinkOptions } from './schema.js';
+
+/** The extension of a partition's state file: `part-00007-of-00032.metrics-state.json` beside metrics.json. */
+export const STATE_EXT = 'metrics-state.json';
 
 /** The metrics a config asks for: its list, or every metric of the task when the list is empty. */
 export function requestedMetrics(options: Pick<MetricsSinkOptions, 'task' | 'metrics'>): MetricName[] {
@@ -27,34 +31,36 @@ function problems(options: MetricsSinkOptions, ctx: StageContext): string[] {
     }
   });
   if (options.classes && options.task !== 'multiclass') out.push(`${ctx.path}/classes: applies to task "multiclass" only, not "${options.task}"`);
+  const forwarded = (field: string, where: string) => {
+    if (!ctx.forward.includes(field)) out.push(`${ctx.path}/${where}: "${field}" is not a forwarded field; add it to /key/forward`);
+  };
+  if (options.weightField !== undefined) forwarded(options.weightField, 'weightField');
+  options.slices.forEach((fields, i) => fields.forEach((f, j) => forwarded(f, `slices/${i}/${j}`)));
   return out;
 }
 
-/** Adds a batch of prediction rows to a partition's state. */
-function addRows(state: MetricsState, rows: Row[], options: MetricsSinkOptions): void {
-  const read = { label: options.label, output: options.output, topK: options.topK, classes: options.classes };
-  for (const row of rows) {
-    if (options.task === 'binary') {
-      const o = readRow('binary', row, read);
-      if (typeof o === 'string') skip(state, o);
-      else addBinary(state, o);
-    } else if (options.task === 'multiclass') {
-      const o = readRow('multiclass', row, read);
-      if (typeof o === 'string') skip(state, o);
-      else addMulticlass(state, o);
-    } else {
-      const o = readRow('regression', row, read);
-      if (typeof o === 'string') skip(state, o);
-      else addRegression(state, o);
-    }
-  }
-}
+/** The defaults of the options the examples below do not set. */
+const DEFAULTS = {
+  metrics: [] as MetricName[],
+  threshold: 0.5,
+  maxScores: 200000,
+  topK: 5,
+  topKTies: 'index' as const,
+  slices: [] as string[][],
+  maxSlices: 1000,
+  curvePoints: 200,
+  calibrationBins: 10,
+  atRecall: [0.5, 0.8, 0.9],
+  atPrecision: [0.5, 0.8, 0.9],
+  html: true,
+};
 
 /**
  * `sink/metrics`: evaluates the predictions against a label forwarded with each record. Each
- * partition accumulates a mergeable state (counts, score histograms, exact sums) that is
- * committed with the partition; when the run is complete the states are merged, and
- * `metrics.json` is written in `uri` and printed as a table. Use it beside a prediction sink
+ * partition accumulates a mergeable state (counts, per-score tables, exact sums; overall and
+ * per slice) that is committed with the partition as a file beside its outputs; when the run is
+ * complete the states are merged, and `metrics.json` and `metrics.html` are written in `uri`
+ * and a table is printed. See docs/evaluation.md. Use it beside a prediction sink
  * (`sink` is a list): one pass writes the predictions and the exact global metrics.
  *
  * @example
@@ -66,35 +72,49 @@ export default defineStage<MetricsSinkOptions>()({
   kind: 'sink',
   type: 'metrics',
   summary:
-    'Evaluates predictions against a forwarded label (binary, multiclass, regression): mergeable per-partition states, merged exactly into metrics.json and a table at the end of the run.',
+    'Evaluates predictions against a forwarded label (binary, multiclass, regression), overall and per slice: exact AUCs, curves, calibration, per-class metrics, from mergeable per-partition states merged into metrics.json, metrics.html and a table at the end of the run.',
   optionsSchema: metricsSinkSchema,
   accepts: 'Prediction',
   emits: 'Rows',
   examples: [
-    { uri: 'out/metrics', label: 'image_class', task: 'multiclass', metrics: ['accuracy', 'topKAccuracy', 'logLoss', 'confusionMatrix'], threshold: 0.5, thresholds: 1000, topK: 3 },
-    { uri: 'out/metrics', label: 'clicked', task: 'binary', metrics: [], threshold: 0.5, thresholds: 1000, topK: 5 },
-    { uri: 'out/metrics', label: 'price', task: 'regression', metrics: ['mae', 'rmse', 'r2'], threshold: 0.5, thresholds: 1000, topK: 5 },
+    { ...DEFAULTS, uri: 'out/metrics', label: 'image_class', task: 'multiclass', metrics: ['accuracy', 'topKAccuracy', 'logLoss', 'confusionMatrix'], topK: 3 },
+    { ...DEFAULTS, uri: 'out/metrics', label: 'clicked', task: 'binary', slices: [['country'], ['country', 'device']] },
+    { ...DEFAULTS, uri: 'out/metrics', label: 'price', task: 'regression', metrics: ['mae', 'rmse', 'r2'], weightField: 'weight' },
   ],
   outputDir: (options, ctx) => ctx.resolve(options.uri),
   check: async (options, ctx) => problems(options, ctx),
-  create(options) {
-    const params = { threshold: options.threshold, thresholds: options.thresholds, topK: options.topK };
+  create(options, ctx) {
+    const agg = metricsAggregation(options);
+    const dir = ctx.resolve(options.uri);
     return {
-      open() {
-        const state = emptyState(options.task, params);
+      open(part) {
+        const state = agg.init();
         return {
-          write: (rows) => addRows(state, rows, options),
-          // The partition's state: the engine commits it in the partition's manifest entry.
-          end: async () => state as unknown as Json,
+          write: (rows) => {
+            for (const row of rows) agg.update(state, row);
+          },
+          // The state goes into a file committed with the partition; its manifest entry keeps a
+          // reference. Outside the engine (no partition) the state itself is returned.
+          end: async () => (part ? ((await writeStateFile(part, dir, STATE_EXT, agg.encode(state))) as unknown as Json) : agg.encode(state)),
         };
       },
     };
   },
-  async finish(options, states, ctx) {
-    const merged = mergeStates(states as unknown as MetricsState[]);
-    const result = computeMetrics(merged, requestedMetrics(options), options.label, options.classes);
-    const file = joinUri(ctx.resolve(options.uri), 'metrics.json');
-    await ctx.storage.writeAtomic(file, JSON.stringify(result, null, 2) + '\n');
-    return { lines: formatMetrics(result, ctx.displayName(file)), result: { file, ...result } as unknown as Json };
+  async finish(options, refs, ctx) {
+    const agg = metricsAggregation(options);
+    const dir = ctx.resolve(options.uri);
+    const states = [];
+    for (const ref of refs) states.push(agg.decode(await readStateFile(ctx.storage, dir, ref)));
+    const result = computeMetrics(agg.result(mergeAll(agg, states)), requestedMetrics(options), options);
+    const file = joinUri(dir, 'metrics.json');
+    const text = JSON.stringify(result, null, 2) + '\n';
+    await ctx.storage.writeAtomic(file, text);
+    const lines = formatMetrics(result, ctx.displayName(file));
+    if (options.html) {
+      const html = joinUri(dir, 'metrics.html');
+      await ctx.storage.writeAtomic(html, renderReport(result));
+      lines.push(`  report            ${ctx.displayName(html)}`);
+    }
+    return { lines, result: { file, ...result } as unknown as Json };
   },
 });

@@ -21,6 +21,21 @@ export interface MulticlassObservation {
   predicted: string;
   probability: number | null;
   inTopK: boolean | null;
+  /** Every class's probability (a probability vector, or topk listing every configured class); null when the prediction does not give them all. */
+  distribution: { classes: string[]; scores: number[] } | null;
+}
+
+/**
+ * How far outside [0, 1] a probability may be and still count (clamped into [0, 1]): a float32
+ * softmax rounds each output to within a few ulps (1.19e-7 at 1), so its outputs can sum to
+ * 1.0000000848 or one of them exceed 1 by an ulp. 1e-6 is ~8 ulps: rounding, not a wrong model.
+ */
+export const PROBABILITY_TOLERANCE = 1e-6;
+
+/** A probability within the tolerance of [0, 1], clamped into it; null otherwise. */
+export function probability(v: unknown): number | null {
+  if (!isFiniteNumber(v) || v < -PROBABILITY_TOLERANCE || v > 1 + PROBABILITY_TOLERANCE) return null;
+  return Math.min(1, Math.max(0, v));
 }
 
 /** One regression observation. */
@@ -30,13 +45,15 @@ export interface RegressionObservation {
 }
 
 /** Why a row is not counted: no label, a label or prediction of the wrong kind. */
-export type SkipReason = 'no-label' | 'bad-label' | 'unknown-label' | 'bad-prediction';
+export type SkipReason = 'no-label' | 'bad-label' | 'unknown-label' | 'bad-prediction' | 'bad-weight';
 
 /** What a row must be read with. */
 export interface ReadOptions {
   label: string;
   output?: string;
   topK: number;
+  /** Classes tied with the label at the top-k boundary: "index" (lower index first, as post/topk) or "include" (all count, Keras in_top_k). */
+  topKTies?: 'index' | 'include';
   classes?: string[];
 }
 
@@ -62,7 +79,7 @@ export function readRow<T extends MetricsTask>(task: T, row: Record<string, Json
 }
 
 /** A one-element list (how tf.Example features are forwarded) stands for its element; `[]` for none. */
-function unwrap(v: Json | undefined): Json | undefined {
+export function unwrap(v: Json | undefined): Json | undefined {
   if (Array.isArray(v)) return v.length === 1 ? v[0] : v.length === 0 ? null : v;
   return v;
 }
@@ -74,7 +91,7 @@ function isObject(v: Json | undefined): v is { [k: string]: Json } {
 const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 /** A number from a JSON number or a numeric string (CSV cells, int64 beyond 2^53 as text). */
-function numberOf(v: Json | undefined): number | null {
+export function numberOf(v: Json | undefined): number | null {
   if (isFiniteNumber(v)) return v;
   if (typeof v === 'string' && v.trim() !== '') {
     const n = Number(v);
@@ -89,8 +106,9 @@ function readBinary(label: Json, prediction: Json): BinaryObservation | SkipReas
   // A probability of label 1: a number, [p], or a two-class vector [p0, p1].
   let p: Json | undefined = prediction;
   if (Array.isArray(p)) p = p.length === 1 ? p[0] : p.length === 2 ? p[1] : undefined;
-  if (!isFiniteNumber(p) || p < 0 || p > 1) return 'bad-prediction';
-  return { y: n, p };
+  const clamped = probability(p);
+  if (clamped === null) return 'bad-prediction';
+  return { y: n, p: clamped };
 }
 
 function readRegression(label: Json, prediction: Json): RegressionObservation | SkipReason {
@@ -126,10 +144,14 @@ function readMulticlass(rawLabel: Json, prediction: Json, options: ReadOptions):
     if (first === null || first === undefined || ids.length !== prediction.scores.length) return 'bad-prediction';
     const at = ids.indexOf(label);
     const score = at >= 0 ? prediction.scores[at] : undefined;
+    const scores = prediction.scores.map(probability);
+    // topk gives the whole distribution only when it lists every configured class.
+    const whole = options.classes !== undefined && options.classes.every((c) => ids.includes(c)) && scores.every((x) => x !== null);
     return {
       label,
       predicted: first,
-      probability: isProbability(score) ? score : null,
+      probability: probability(score),
+      distribution: whole ? { classes: ids as string[], scores: scores as number[] } : null,
       // A label not listed is outside the top k only if at least k classes are listed.
       inTopK: at >= 0 ? at < options.topK : ids.length >= options.topK ? false : null,
     };
@@ -139,12 +161,10 @@ function readMulticlass(rawLabel: Json, prediction: Json, options: ReadOptions):
     const predicted = classId(prediction.class, options.classes);
     if (predicted === null) return 'bad-prediction';
     const hit = predicted === label;
-    return { label, predicted, probability: hit && isProbability(prediction.score) ? prediction.score : null, inTopK: hit ? true : options.topK === 1 ? false : null };
+    return { label, predicted, probability: hit ? probability(prediction.score) : null, inTopK: hit ? true : options.topK === 1 ? false : null, distribution: null };
   }
   return 'bad-prediction';
 }
-
-const isProbability = (v: Json | undefined): v is number => isFiniteNumber(v) && v >= 0 && v <= 1;
 
 /** A probability vector (the model's softmax output): the class is its index. */
 function readVector(label: string, v: Json[], options: ReadOptions): MulticlassObservation | SkipReason {
@@ -157,8 +177,17 @@ function readVector(label: string, v: Json[], options: ReadOptions): MulticlassO
   for (let i = 0; i < scores.length && at < 0; i++) if (name(i) === label) at = i;
   if (at < 0) return 'unknown-label';
   const p = scores[at]!;
-  // Rank as post/topk orders: higher score first, ties by lower index.
+  // Rank as post/topk orders: higher score first, ties by lower index; or, with topKTies
+  // "include" (Keras in_top_k), only strictly higher scores push the label down.
   let rank = 0;
-  for (let i = 0; i < scores.length; i++) if (scores[i]! > p || (scores[i] === p && i < at)) rank++;
-  return { label, predicted: name(best), probability: isProbability(p) ? p : null, inTopK: rank < options.topK };
+  for (let i = 0; i < scores.length; i++) if (scores[i]! > p || (options.topKTies !== 'include' && scores[i] === p && i < at)) rank++;
+  const probabilities = scores.map(probability);
+  const whole = probabilities.every((x) => x !== null);
+  return {
+    label,
+    predicted: name(best),
+    probability: probability(p),
+    inTopK: rank < options.topK,
+    distribution: whole ? { classes: scores.map((_, i) => name(i)), scores: probabilities as number[] } : null,
+  };
 }

@@ -1,30 +1,53 @@
 /**
- * The mergeable state of the metrics sink: what one partition accumulates, stored in its
- * manifest entry, and merged in the coordinator (later across machines). Every field is a
- * count, a histogram of counts, or an exact sum (see src/core/exact-sum.ts), so merging is
+ * The mergeable state of the metrics sink: what one partition accumulates, committed with the
+ * partition, and merged at the end of the run (later across machines). Every field is a count,
+ * a score table of counts (scores.ts), or an exact sum (src/core/exact-sum.ts), so merging is
  * associative and commutative and the merged state equals the state of a single pass over all
- * records: counts and histograms bit for bit, sums to the same correctly rounded value.
+ * records: counts and tables bit for bit, sums to the same correctly rounded value. (With
+ * fractional example weights the weighted counts are plain float sums: equal to ~1e-15 relative.)
+ *
+ * It is one `Aggregation` (aggregation.ts): init / update / merge / result over JSON.
  */
 import { addExact, mergeExact } from '../../../src/core/exact-sum.js';
 import type { BinaryObservation, MulticlassObservation, RegressionObservation, SkipReason } from './read.js';
 import type { MetricsTask } from './schema.js';
+import { addScore, decodeTable, emptyTable, encodeTable, mergeTable, type ScoreTable } from './scores.js';
+import type { Json } from '../../../src/core/types.js';
 
-/** Binary: confusion counts at the threshold, score histograms by label, the log-loss sum. */
+/** What a state is made with; states merge only when they agree. */
+export interface StateParams {
+  threshold: number;
+  topK: number;
+  /** Distinct scores a score table keeps exactly before it coarsens. */
+  maxScores: number;
+  /** Equal-width bins of the calibration table. */
+  calibrationBins: number;
+}
+
+/** One calibration bin: exact sums of weights, weighted scores and weighted labels. */
+export interface CalibrationBin {
+  w: number[];
+  p: number[];
+  y: number[];
+}
+
 export interface BinaryState {
+  /** Confusion counts at the threshold (weighted). */
   tp: number;
   fp: number;
   tn: number;
   fn: number;
-  /** Records with label 1 (positives) and 0 (negatives) per score bin; bin b holds scores in [b/B, (b+1)/B) (1 in the last). */
-  positives: number[];
-  negatives: number[];
-  /** Exact sum of -ln(p(label)), p clipped to [1e-15, 1 - 1e-15]. */
+  scores: ScoreTable;
+  /** Exact sums of w·(−ln p(label)), w·(p − y)², w·y, w·p. */
   logLoss: number[];
+  brier: number[];
+  sumLabel: number[];
+  sumScore: number[];
+  calibration: CalibrationBin[];
 }
 
-/** Multiclass: the confusion counts, top-k hits, the log-loss sum, and how many could not tell. */
 export interface MulticlassState {
-  /** confusion[label][predicted] = count. */
+  /** confusion[label][predicted] = (weighted) count. */
   confusion: Record<string, Record<string, number>>;
   topKHits: number;
   /** Records whose prediction does not tell whether the label is in the top k. */
@@ -32,23 +55,27 @@ export interface MulticlassState {
   logLoss: number[];
   /** Records whose prediction does not give the label's probability. */
   logLossUnknown: number;
+  /** Exact sum of w·Σ_c (p_c − [label = c])², and records without a whole distribution. */
+  brier: number[];
+  distributionUnknown: number;
+  /** One-vs-rest score tables by class: P(class) against label = class. */
+  ovr: Record<string, ScoreTable>;
 }
 
-/** Regression: exact sums of |e|, e², y and y² (e = prediction − label). */
 export interface RegressionState {
+  /** Exact sums of w·|e|, w·e², w·y, w·y², w·ŷ (e = ŷ − y). */
   absError: number[];
   squaredError: number[];
   sumY: number[];
   sumY2: number[];
+  sumYHat: number[];
 }
 
-/** One partition's (or a merged) state. JSON-serialisable: it is stored in the manifest. */
-export interface MetricsState {
-  task: MetricsTask;
-  /** The parameters the state was made with; states merge only when they agree. */
-  params: { threshold: number; thresholds: number; topK: number };
-  /** Records counted. */
+/** The state of one group of records (everything, or one slice). */
+export interface TaskState {
+  /** Records counted, and the exact sum of their weights. */
   count: number;
+  weight: number[];
   skipped: Partial<Record<SkipReason, number>>;
   binary?: BinaryState;
   multiclass?: MulticlassState;
@@ -60,122 +87,161 @@ export const LOG_LOSS_EPSILON = 1e-15;
 const logLossTerm = (p: number) => -Math.log(Math.min(1 - LOG_LOSS_EPSILON, Math.max(LOG_LOSS_EPSILON, p)));
 
 /** The empty state of a task. */
-export function emptyState(task: MetricsTask, params: MetricsState['params']): MetricsState {
-  const state: MetricsState = { task, params: { ...params }, count: 0, skipped: {} };
+export function emptyTaskState(task: MetricsTask, params: StateParams): TaskState {
+  const state: TaskState = { count: 0, weight: [], skipped: {} };
   if (task === 'binary') {
-    state.binary = { tp: 0, fp: 0, tn: 0, fn: 0, positives: new Array(params.thresholds).fill(0), negatives: new Array(params.thresholds).fill(0), logLoss: [] };
+    const calibration = Array.from({ length: params.calibrationBins }, () => ({ w: [], p: [], y: [] }));
+    state.binary = { tp: 0, fp: 0, tn: 0, fn: 0, scores: emptyTable(), logLoss: [], brier: [], sumLabel: [], sumScore: [], calibration };
   } else if (task === 'multiclass') {
-    state.multiclass = { confusion: {}, topKHits: 0, topKUnknown: 0, logLoss: [], logLossUnknown: 0 };
+    state.multiclass = { confusion: {}, topKHits: 0, topKUnknown: 0, logLoss: [], logLossUnknown: 0, brier: [], distributionUnknown: 0, ovr: {} };
   } else {
-    state.regression = { absError: [], squaredError: [], sumY: [], sumY2: [] };
+    state.regression = { absError: [], squaredError: [], sumY: [], sumY2: [], sumYHat: [] };
   }
   return state;
 }
 
-/** The histogram bin of a score in [0, 1]: monotone in the score, so bins keep the ranking. */
-export function binOf(p: number, bins: number): number {
-  return Math.min(bins - 1, Math.floor(p * bins));
+/**
+ * The calibration bin of a score: edges i/bins as numpy's linspace makes them, a score on an
+ * inner edge in the bin below (scikit-learn's `calibration_curve`, strategy "uniform").
+ */
+export function calibrationBin(p: number, bins: number): number {
+  const step = 1 / bins;
+  let b = Math.min(bins - 1, Math.floor(p * bins));
+  while (b > 0 && p <= b * step) b--;
+  while (b < bins - 1 && p > (b + 1) * step) b++;
+  return b;
 }
 
 /** Counts a skipped row. */
-export function skip(state: MetricsState, reason: SkipReason): void {
+export function skip(state: TaskState, reason: SkipReason): void {
   state.skipped[reason] = (state.skipped[reason] ?? 0) + 1;
 }
 
-/** Adds one binary observation. */
-export function addBinary(state: MetricsState, o: BinaryObservation): void {
+function counted(state: TaskState, w: number): void {
+  state.count++;
+  addExact(state.weight, w);
+}
+
+export function addBinary(state: TaskState, params: StateParams, o: BinaryObservation, w: number): void {
   const b = state.binary!;
-  state.count++;
-  const positive = o.p >= state.params.threshold;
+  counted(state, w);
+  const positive = o.p >= params.threshold;
   if (o.y === 1) {
-    if (positive) b.tp++;
-    else b.fn++;
-    b.positives[binOf(o.p, state.params.thresholds)]!++;
-  } else {
-    if (positive) b.fp++;
-    else b.tn++;
-    b.negatives[binOf(o.p, state.params.thresholds)]!++;
-  }
-  addExact(b.logLoss, logLossTerm(o.y === 1 ? o.p : 1 - o.p));
+    if (positive) b.tp += w;
+    else b.fn += w;
+  } else if (positive) b.fp += w;
+  else b.tn += w;
+  addScore(b.scores, o.p, o.y, w, params.maxScores);
+  addExact(b.logLoss, w * logLossTerm(o.y === 1 ? o.p : 1 - o.p));
+  addExact(b.brier, w * (o.p - o.y) * (o.p - o.y));
+  addExact(b.sumLabel, w * o.y);
+  addExact(b.sumScore, w * o.p);
+  const bin = b.calibration[calibrationBin(o.p, params.calibrationBins)]!;
+  addExact(bin.w, w);
+  addExact(bin.p, w * o.p);
+  addExact(bin.y, w * o.y);
 }
 
-/** Adds one multiclass observation. */
-export function addMulticlass(state: MetricsState, o: MulticlassObservation): void {
+export function addMulticlass(state: TaskState, params: StateParams, o: MulticlassObservation, w: number): void {
   const m = state.multiclass!;
-  state.count++;
-  countIn(rowIn(m.confusion, o.label), o.predicted, 1);
+  counted(state, w);
+  countIn(rowIn(m.confusion, o.label), o.predicted, w);
   if (o.inTopK === null) m.topKUnknown++;
-  else if (o.inTopK) m.topKHits++;
+  else if (o.inTopK) m.topKHits += w;
   if (o.probability === null) m.logLossUnknown++;
-  else addExact(m.logLoss, logLossTerm(o.probability));
+  else addExact(m.logLoss, w * logLossTerm(o.probability));
+  if (o.distribution === null) {
+    m.distributionUnknown++;
+    return;
+  }
+  let squares = 0;
+  o.distribution.classes.forEach((c, i) => {
+    const p = o.distribution!.scores[i]!;
+    const y = c === o.label ? 1 : 0;
+    squares += (p - y) * (p - y);
+    if (!Object.hasOwn(m.ovr, c)) setOwn(m.ovr, c, emptyTable());
+    addScore(m.ovr[c]!, p, y, w, params.maxScores);
+  });
+  addExact(m.brier, w * squares);
 }
 
-/** Adds one regression observation. */
-export function addRegression(state: MetricsState, o: RegressionObservation): void {
+export function addRegression(state: TaskState, o: RegressionObservation, w: number): void {
   const r = state.regression!;
-  state.count++;
+  counted(state, w);
   const e = o.yHat - o.y;
-  addExact(r.absError, Math.abs(e));
-  addExact(r.squaredError, e * e);
-  addExact(r.sumY, o.y);
-  addExact(r.sumY2, o.y * o.y);
+  addExact(r.absError, w * Math.abs(e));
+  addExact(r.squaredError, w * e * e);
+  addExact(r.sumY, w * o.y);
+  addExact(r.sumY2, w * o.y * o.y);
+  addExact(r.sumYHat, w * o.yHat);
 }
 
-/**
- * Merges states into a new one; a pure function of its inputs (none is modified), associative
- * and commutative. States made with other parameters (task, threshold, bins, k) do not merge.
- *
- * @example
- * const total = mergeStates([stateOfPartition0, stateOfPartition1]);
- */
-export function mergeStates(states: readonly MetricsState[]): MetricsState {
-  if (states.length === 0) throw new Error('no metrics states to merge');
-  const first = states[0]!;
-  const out = emptyState(first.task, first.params);
-  for (const s of states) {
-    if (s.task !== first.task || JSON.stringify(s.params) !== JSON.stringify(first.params)) {
-      throw new Error(`cannot merge a ${s.task} state with parameters ${JSON.stringify(s.params)} into a ${first.task} state with ${JSON.stringify(first.params)}`);
+/** Adds `b` into `a` (`b` is left as it was). */
+export function mergeTaskState(a: TaskState, b: TaskState, params: StateParams): void {
+  a.count += b.count;
+  mergeExact(a.weight, b.weight);
+  for (const [reason, n] of Object.entries(b.skipped)) a.skipped[reason as SkipReason] = (a.skipped[reason as SkipReason] ?? 0) + (n ?? 0);
+  if (a.binary && b.binary) {
+    const x = a.binary;
+    const y = b.binary;
+    x.tp += y.tp;
+    x.fp += y.fp;
+    x.tn += y.tn;
+    x.fn += y.fn;
+    mergeTable(x.scores, y.scores, params.maxScores);
+    for (const k of ['logLoss', 'brier', 'sumLabel', 'sumScore'] as const) mergeExact(x[k], y[k]);
+    x.calibration.forEach((bin, i) => {
+      const other = y.calibration[i]!;
+      mergeExact(bin.w, other.w);
+      mergeExact(bin.p, other.p);
+      mergeExact(bin.y, other.y);
+    });
+  }
+  if (a.multiclass && b.multiclass) {
+    const x = a.multiclass;
+    const y = b.multiclass;
+    for (const [label, row] of Object.entries(y.confusion)) {
+      const into = rowIn(x.confusion, label);
+      for (const [predicted, n] of Object.entries(row)) countIn(into, predicted, n);
     }
-    out.count += s.count;
-    for (const [reason, n] of Object.entries(s.skipped)) out.skipped[reason as SkipReason] = (out.skipped[reason as SkipReason] ?? 0) + (n ?? 0);
-    if (s.binary) mergeBinary(out.binary!, s.binary);
-    if (s.multiclass) mergeMulticlass(out.multiclass!, s.multiclass);
-    if (s.regression) {
-      const r = out.regression!;
-      mergeExact(r.absError, s.regression.absError);
-      mergeExact(r.squaredError, s.regression.squaredError);
-      mergeExact(r.sumY, s.regression.sumY);
-      mergeExact(r.sumY2, s.regression.sumY2);
+    x.topKHits += y.topKHits;
+    x.topKUnknown += y.topKUnknown;
+    mergeExact(x.logLoss, y.logLoss);
+    x.logLossUnknown += y.logLossUnknown;
+    mergeExact(x.brier, y.brier);
+    x.distributionUnknown += y.distributionUnknown;
+    for (const [c, table] of Object.entries(y.ovr)) {
+      if (!Object.hasOwn(x.ovr, c)) setOwn(x.ovr, c, emptyTable());
+      mergeTable(x.ovr[c]!, table, params.maxScores);
     }
   }
+  if (a.regression && b.regression) {
+    for (const k of ['absError', 'squaredError', 'sumY', 'sumY2', 'sumYHat'] as const) mergeExact(a.regression[k], b.regression[k]);
+  }
+}
+
+/** The state as JSON (score tables compact: scores.ts `encodeTable`). */
+export function encodeTaskState(s: TaskState): Json {
+  const out: Record<string, Json> = { count: s.count, weight: s.weight, skipped: s.skipped as Json };
+  if (s.binary) out.binary = { ...s.binary, scores: encodeTable(s.binary.scores), calibration: s.binary.calibration as unknown as Json };
+  if (s.multiclass) out.multiclass = { ...s.multiclass, ovr: Object.fromEntries(Object.entries(s.multiclass.ovr).map(([c, t]) => [c, encodeTable(t)])) };
+  if (s.regression) out.regression = s.regression as unknown as Json;
   return out;
 }
 
-function mergeBinary(a: BinaryState, b: BinaryState): void {
-  a.tp += b.tp;
-  a.fp += b.fp;
-  a.tn += b.tn;
-  a.fn += b.fn;
-  for (let i = 0; i < a.positives.length; i++) {
-    a.positives[i]! += b.positives[i]!;
-    a.negatives[i]! += b.negatives[i]!;
+export function decodeTaskState(json: Json): TaskState {
+  const j = json as unknown as TaskState & { binary?: { scores: Json }; multiclass?: { ovr: Record<string, Json> } };
+  const s: TaskState = { count: j.count, weight: j.weight, skipped: j.skipped };
+  if (j.binary) s.binary = { ...(j.binary as unknown as BinaryState), scores: decodeTable(j.binary.scores) };
+  if (j.multiclass) {
+    s.multiclass = { ...(j.multiclass as unknown as MulticlassState), ovr: Object.fromEntries(Object.entries(j.multiclass.ovr).map(([c, t]) => [c, decodeTable(t)])) };
   }
-  mergeExact(a.logLoss, b.logLoss);
-}
-
-function mergeMulticlass(a: MulticlassState, b: MulticlassState): void {
-  for (const [label, row] of Object.entries(b.confusion)) {
-    const into = rowIn(a.confusion, label);
-    for (const [predicted, n] of Object.entries(row)) countIn(into, predicted, n);
-  }
-  a.topKHits += b.topKHits;
-  a.topKUnknown += b.topKUnknown;
-  mergeExact(a.logLoss, b.logLoss);
-  a.logLossUnknown += b.logLossUnknown;
+  if (j.regression) s.regression = j.regression;
+  return s;
 }
 
 /** Sets an own property, also for a class named "__proto__" (plain assignment would set the prototype). */
-function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
+export function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
   if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
   else obj[key] = value;
 }

@@ -1,17 +1,21 @@
 import type { MetricName } from './schema.js';
 import type { MetricsResult } from './compute.js';
 
-/** How each metric is named in the printed table. */
-const TITLES: Record<MetricName, string> = {
+/** How each scalar metric is named in the printed table (the others are in metrics.json and metrics.html). */
+const TITLES: Partial<Record<MetricName, string>> = {
   accuracy: 'accuracy',
   precision: 'precision',
   recall: 'recall',
   f1: 'F1',
+  balancedAccuracy: 'balanced accuracy',
+  mcc: 'MCC',
   aucRoc: 'AUC-ROC',
-  aucPr: 'AUC-PR',
+  aucPr: 'AUC-PR (AP)',
   logLoss: 'log-loss',
+  brier: 'Brier score',
   topKAccuracy: 'top-k accuracy',
-  confusionMatrix: 'confusion matrix',
+  meanLabel: 'mean label',
+  meanPrediction: 'mean prediction',
   mae: 'MAE',
   mse: 'MSE',
   rmse: 'RMSE',
@@ -22,8 +26,20 @@ const n = (x: number) => x.toLocaleString('en-US');
 const figure = (x: unknown) => (typeof x === 'number' ? x.toFixed(4) : 'n/a');
 
 /**
- * The metrics as lines for the terminal: one line per figure, then the confusion matrix
- * (rows: label, columns: predicted).
+ * How exact a bounded figure is, readably: "exact", or the interval the exact value lies in
+ * (clipped to [0, 1]) with the reason, e.g. "exact value in [0.8101, 0.8363]: scores grouped".
+ */
+export function exactness(value: unknown, bound: number | null | undefined): string {
+  if (typeof value !== 'number' || typeof bound !== 'number') return '';
+  if (bound === 0) return '  (exact)';
+  const lo = Math.max(0, value - bound);
+  const hi = Math.min(1, value + bound);
+  return `  (exact value in [${lo.toFixed(4)}, ${hi.toFixed(4)}]: more distinct scores than maxScores, neighbours grouped)`;
+}
+
+/**
+ * The metrics as lines for the terminal: one line per scalar figure, then the confusion matrix
+ * (rows: label, columns: predicted), then how many slices metrics.json holds.
  *
  * @example
  * formatMetrics(result, 'out/metrics/metrics.json')
@@ -35,13 +51,22 @@ export function formatMetrics(r: MetricsResult, file: string): string[] {
   if (skipped.length) lines.push(`  skipped           ${skipped.map(([why, count]) => `${why} ${n(count)}`).join(', ')}`);
   const macro = r.task === 'multiclass' ? ' (macro)' : '';
   for (const [name, value] of Object.entries(r.metrics) as [MetricName, unknown][]) {
-    if (name === 'confusionMatrix') continue;
+    if (name === 'precisionAtRecall' || name === 'recallAtPrecision') {
+      const [what, at] = name === 'precisionAtRecall' ? ['precision', 'recall'] : ['recall', 'precision'];
+      for (const [level, v] of Object.entries((value ?? {}) as Record<string, unknown>)) lines.push(`  ${`${what} @${at}≥${level}`.padEnd(18)}${figure(v)}`);
+      continue;
+    }
+    if (name === 'aucRocOvr') {
+      const ovr = value as { macro: number | null } | null;
+      lines.push(`  ${'AUC-ROC (OvR)'.padEnd(18)}${figure(ovr?.macro)}${exactness(ovr?.macro, r.errorBounds?.aucRocOvr)}`);
+      continue;
+    }
     let title = TITLES[name];
+    if (!title) continue;
     if (name === 'topKAccuracy') title = `top-${r.params.topK} accuracy`;
     if (name === 'precision' || name === 'recall' || name === 'f1') title += macro;
-    if (r.task === 'binary' && (name === 'precision' || name === 'recall' || name === 'f1' || name === 'accuracy')) title += ` @${r.params.threshold}`;
-    const bound = r.errorBounds?.[name as 'aucRoc' | 'aucPr'];
-    const note = typeof bound === 'number' ? `  (± ${bound.toExponential(1)}: ${n(r.params.thresholds!)}-bin histogram)` : r.unavailable?.[name] ? `  (${r.unavailable[name]})` : '';
+    if (r.task === 'binary' && ['precision', 'recall', 'f1', 'accuracy', 'balancedAccuracy', 'mcc'].includes(name)) title += ` @${r.params.threshold}`;
+    const note = r.errorBounds && name in r.errorBounds ? exactness(value, r.errorBounds[name]) : r.unavailable?.[name] ? `  (${r.unavailable[name]})` : '';
     lines.push(`  ${title.padEnd(18)}${figure(value)}${note}`);
   }
   const cm = r.metrics.confusionMatrix as { classes: string[]; matrix: number[][] } | undefined;
@@ -51,6 +76,9 @@ export function formatMetrics(r: MetricsResult, file: string): string[] {
     const head = Math.max(...cm.classes.map((c) => c.length));
     lines.push(`    ${''.padEnd(head)} ${cm.classes.map((c) => c.padStart(width)).join(' ')}`);
     cm.classes.forEach((c, i) => lines.push(`    ${c.padEnd(head)} ${cm.matrix[i]!.map((v) => String(v).padStart(width)).join(' ')}`));
+  }
+  for (const g of r.slices ?? []) {
+    lines.push(g.omitted ? `  slices ${g.fields.join(' × ')}: left out (${g.omitted})` : `  slices ${g.fields.join(' × ')}: ${n(g.values!.length)} in metrics.json`);
   }
   return lines;
 }
