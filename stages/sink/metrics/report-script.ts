@@ -9,7 +9,7 @@ export const REPORT_SCRIPT = String.raw`
   var root = document.getElementById('report');
   var SVG = 'http://www.w3.org/2000/svg';
   var m = data.metrics || {};
-  var W = 320, H = 260, L = 44, R = 12, T = 10, B = 36;
+  var W = 320, H = 260, L = 50, R = 12, T = 10, B = 36;
 
   function el(tag, attrs, parent, text) {
     var e = tag === 'svg' || ['line', 'polyline', 'rect', 'text', 'circle', 'g', 'path', 'title'].indexOf(tag) >= 0 ? document.createElementNS(SVG, tag) : document.createElement(tag);
@@ -18,12 +18,14 @@ export const REPORT_SCRIPT = String.raw`
     if (parent) parent.appendChild(e);
     return e;
   }
-  function fmt(x) {
+  // Counts as integers with separators, figures with 4 decimals (1 is 1.0000, a figure).
+  function fmt(x, count) {
     if (x === null || x === undefined) return 'n/a';
     if (typeof x !== 'number') return String(x);
-    if (Number.isInteger(x)) return x.toLocaleString('en-US');
+    if (count && Number.isInteger(x)) return x.toLocaleString('en-US');
     return Math.abs(x) >= 1e-3 || x === 0 ? x.toFixed(4) : x.toExponential(2);
   }
+  var COUNT_COLUMNS = ['records', 'weight', 'support'];
   function section(title) {
     el('h2', {}, root, title);
     return el('div', { 'class': 'grid' }, root);
@@ -46,9 +48,9 @@ export const REPORT_SCRIPT = String.raw`
     for (var i = 0; i <= 4; i++) {
       var vx = (xMax * i) / 4, vy = (yMax * i) / 4;
       el('line', { x1: sx(vx), y1: H - B, x2: sx(vx), y2: H - B + 4 }, axis);
-      el('text', { x: sx(vx), y: H - B + 15, 'text-anchor': 'middle' }, svg, +vx.toPrecision(3) + '');
+      el('text', { x: sx(vx), y: H - B + 15, 'text-anchor': 'middle' }, svg, +vx.toPrecision(2) + '');
       el('line', { x1: L - 4, y1: sy(vy), x2: L, y2: sy(vy) }, axis);
-      el('text', { x: L - 6, y: sy(vy) + 4, 'text-anchor': 'end' }, svg, +vy.toPrecision(3) + '');
+      el('text', { x: L - 6, y: sy(vy) + 4, 'text-anchor': 'end' }, svg, +vy.toPrecision(2) + '');
     }
     el('text', { x: (L + W - R) / 2, y: H - 4, 'text-anchor': 'middle' }, svg, xLabel);
     el('text', { x: 12, y: (T + H - B) / 2, 'text-anchor': 'middle', transform: 'rotate(-90 12 ' + (T + H - B) / 2 + ')' }, svg, yLabel);
@@ -64,8 +66,8 @@ export const REPORT_SCRIPT = String.raw`
 
   function summary() {
     var sub = document.getElementById('subtitle');
-    var skipped = Object.keys(data.skipped || {}).map(function (k) { return k + ' ' + fmt(data.skipped[k]); });
-    sub.textContent = fmt(data.records) + ' records' + (data.weight !== undefined ? ' (total weight ' + fmt(data.weight) + ')' : '') +
+    var skipped = Object.keys(data.skipped || {}).map(function (k) { return k + ' ' + fmt(data.skipped[k], true); });
+    sub.textContent = fmt(data.records, true) + ' records' + (data.weight !== undefined ? ' (total weight ' + fmt(data.weight, true) + ')' : '') +
       (skipped.length ? '; skipped: ' + skipped.join(', ') : '') + '; parameters: ' + JSON.stringify(data.params);
     var grid = section('Metrics');
     var t = el('table', { 'data-table': 'metrics' }, grid);
@@ -81,7 +83,8 @@ export const REPORT_SCRIPT = String.raw`
         var tr = el('tr', {}, t);
         el('td', {}, tr, r[0]); el('td', {}, tr, fmt(r[1]));
         var b = data.errorBounds && data.errorBounds[name];
-        el('td', {}, tr, typeof b === 'number' ? (b === 0 ? 'exact' : '± ' + fmt(b)) : (data.unavailable && data.unavailable[name]) || '');
+        var bounded = typeof b === 'number' && typeof r[1] === 'number';
+        el('td', {}, tr, bounded ? (b === 0 ? 'exact' : 'exact value in [' + fmt(Math.max(0, r[1] - b)) + ', ' + fmt(Math.min(1, r[1] + b)) + ']') : (data.unavailable && data.unavailable[name]) || '');
       });
     });
   }
@@ -94,7 +97,7 @@ export const REPORT_SCRIPT = String.raw`
     line(roc, [0].concat(c.fpr), [0].concat(c.tpr), '#0969da', false, 'roc');
     var pr = plot(figure(grid, 'Precision-recall curve (AP ' + fmt(m.aucPr) + ')', 'pr'), 'pr', 'recall', 'precision');
     line(pr, c.recall, c.precision, '#8250df', false, 'pr');
-    el('p', { 'class': 'note' }, grid, c.points + ' of ' + fmt(c.distinctScores) + ' thresholds shown, each an exact point of the curve' + (c.exact ? '.' : ' (scores were grouped: see maxScores).'));
+    el('p', { 'class': 'note' }, grid, c.points + ' of ' + fmt(c.distinctScores, true) + ' thresholds shown, each an exact point of the curve' + (c.exact ? '.' : ' (scores were grouped: see maxScores).'));
   }
 
   function calibration(grid) {
@@ -105,7 +108,7 @@ export const REPORT_SCRIPT = String.raw`
     line(p, cal.bins.map(function (b) { return b.meanPrediction; }), cal.bins.map(function (b) { return b.fractionPositive; }), '#1a7f37', false, 'calibration');
     cal.bins.forEach(function (b) {
       var dot = el('circle', { cx: p.sx(b.meanPrediction), cy: p.sy(b.fractionPositive), r: 3, fill: '#1a7f37' }, p.svg);
-      el('title', {}, dot, '[' + b.lower.toFixed(2) + ', ' + b.upper.toFixed(2) + ']: ' + fmt(b.weight) + ' records, mean prediction ' + fmt(b.meanPrediction) + ', fraction positive ' + fmt(b.fractionPositive));
+      el('title', {}, dot, '[' + b.lower.toFixed(2) + ', ' + b.upper.toFixed(2) + ']: ' + fmt(b.weight, true) + ' records, mean prediction ' + fmt(b.meanPrediction) + ', fraction positive ' + fmt(b.fractionPositive));
     });
   }
 
@@ -125,8 +128,9 @@ export const REPORT_SCRIPT = String.raw`
       el('rect', { x: p.sx(x), y: p.sy(neg[i]), width: (p.sx(bw) - p.sx(0)) / 2, height: p.sy(0) - p.sy(neg[i]), fill: '#cf222e', 'fill-opacity': 0.7, 'data-bar': 'negative' }, p.svg);
       el('rect', { x: p.sx(x + bw / 2), y: p.sy(pos[i]), width: (p.sx(bw) - p.sx(0)) / 2, height: p.sy(0) - p.sy(pos[i]), fill: '#0969da', 'fill-opacity': 0.7, 'data-bar': 'positive' }, p.svg);
     }
-    el('text', { x: W - R - 4, y: T + 12, 'text-anchor': 'end', fill: '#0969da' }, p.svg, 'label 1: ' + fmt(totalPos));
-    el('text', { x: W - R - 4, y: T + 26, 'text-anchor': 'end', fill: '#cf222e' }, p.svg, 'label 0: ' + fmt(totalNeg));
+    // Colours as style: the page's CSS fill for text would override a fill attribute.
+    el('text', { x: W - R - 4, y: T + 12, 'text-anchor': 'end', style: 'fill:#0969da' }, p.svg, 'label 1: ' + fmt(totalPos, true));
+    el('text', { x: W - R - 4, y: T + 26, 'text-anchor': 'end', style: 'fill:#cf222e' }, p.svg, 'label 0: ' + fmt(totalNeg, true));
   }
 
   function confusion(grid) {
@@ -142,8 +146,8 @@ export const REPORT_SCRIPT = String.raw`
       row.forEach(function (v, j) {
         var share = v / total;
         var r = el('rect', { x: pad + j * cell, y: pad + i * cell, width: cell - 1, height: cell - 1, fill: i === j ? '#0969da' : '#cf222e', 'fill-opacity': (0.06 + 0.94 * share).toFixed(3), 'data-cell': i + ',' + j }, svg);
-        el('title', {}, r, 'label ' + cm.classes[i] + ', predicted ' + cm.classes[j] + ': ' + fmt(v));
-        if (cell >= 28) el('text', { x: pad + j * cell + cell / 2, y: pad + i * cell + cell / 2 + 4, 'text-anchor': 'middle', fill: share > 0.5 ? '#fff' : '#1b1f24' }, svg, fmt(v));
+        el('title', {}, r, 'label ' + cm.classes[i] + ', predicted ' + cm.classes[j] + ': ' + fmt(v, true));
+        if (cell >= 28) el('text', { x: pad + j * cell + cell / 2, y: pad + i * cell + cell / 2 + 4, 'text-anchor': 'middle', style: share > 0.5 ? 'fill:#fff' : 'fill:#1b1f24' }, svg, fmt(v, true));
       });
     });
     cm.classes.forEach(function (c, j) { el('text', { x: pad + j * cell + cell / 2, y: pad - 8, 'text-anchor': 'middle' }, svg, c); });
@@ -159,7 +163,7 @@ export const REPORT_SCRIPT = String.raw`
       body.textContent = '';
       rows.forEach(function (r) {
         var tr = el('tr', {}, body);
-        r.forEach(function (v) { el('td', {}, tr, fmt(v)); });
+        r.forEach(function (v, i) { el('td', {}, tr, fmt(v, COUNT_COLUMNS.indexOf(columns[i]) >= 0)); });
       });
     }
     columns.forEach(function (c, i) {
