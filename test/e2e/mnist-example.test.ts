@@ -25,6 +25,9 @@ test('examples/mnist: accuracy >= 0.85 on 1000 TFX digits, and metrics.json agre
     const m = JSON.parse(fs.readFileSync(path.join(out, 'metrics/metrics.json'), 'utf8'));
     assert.equal(m.records, 1000);
     assert.ok(m.metrics.accuracy >= 0.85, `accuracy ${m.metrics.accuracy}`);
+    // The report beside it, drawn from the same figures (test/e2e/metrics-report.test.ts opens one in a browser).
+    const html = fs.readFileSync(path.join(out, 'metrics/metrics.html'), 'utf8');
+    assert.ok(html.includes(`"accuracy":${m.metrics.accuracy}`), 'metrics.html embeds metrics.json');
 
     // Recomputed from the written predictions (topk over all 10 classes: the full distribution).
     const rows = readParts(path.join(out, 'predictions'));
