@@ -49,6 +49,7 @@ function records(f: number): Record<string, unknown>[] {
       click: i === 3 ? null : dot(W_CLICK) - W_CLICK[0]! * SHIFTS[f]! + u(3) * 1.5 > 0 ? 1 : 0,
       kind: i === 5 ? null : kindScores.indexOf(Math.max(...kindScores)),
       price: i === 2 ? null : dot(W_PRICE) + 3 + u(4),
+      shard: ['a', 'b', 'c'][i % 3],
     };
   });
 }
@@ -60,11 +61,11 @@ function pipeline(name: string, source: string, workers: number): string {
     name,
     source: { type: 'jsonl', uri: source },
     decode: { type: 'json', features: { x: { dtype: 'float32', shape: [3] } } },
-    key: { type: 'field', field: 'id', forward: ['click', 'kind', 'price'] },
+    key: { type: 'field', field: 'id', forward: ['click', 'kind', 'price', 'shard'] },
     model: { type: 'tfjs', uri: 'model/model.json', batchSize: 32 },
     sink: [
       { type: 'jsonl', uri: `${out}/predictions` },
-      { type: 'metrics', uri: `${out}/binary`, label: 'click', task: 'binary', output: 'click' },
+      { type: 'metrics', uri: `${out}/binary`, label: 'click', task: 'binary', output: 'click', slices: [['shard']] },
       { type: 'metrics', uri: `${out}/multiclass`, label: 'kind', task: 'multiclass', output: 'kind', topK: 2 },
       { type: 'metrics', uri: `${out}/regression`, label: 'price', task: 'regression', output: 'price' },
     ],
@@ -140,6 +141,15 @@ test('binary: counts exact, log-loss within 1e-9, AUCs exact (bound 0, within 1e
   assert.deepEqual(m.metrics.confusionMatrix.matrix, [[direct.tn, direct.fp], [direct.fn, direct.tp]]);
   for (const name of ['accuracy', 'precision', 'recall', 'f1'] as const) assert.equal(m.metrics[name], direct[name], name);
   assert.ok(Math.abs(m.metrics.logLoss - direct.logLoss) <= 1e-9, `log-loss ${m.metrics.logLoss} vs ${direct.logLoss}`);
+  // Slices by a forwarded field: each slice's AUC is its own records' exact AUC.
+  const slices = m.slices[0].values;
+  assert.deepEqual(slices.map((v: any) => v.slice.shard), ['a', 'b', 'c']);
+  assert.equal(slices.reduce((a: number, v: any) => a + v.records, 0), rows.length);
+  for (const v of slices) {
+    const mine = rows.filter((r) => r.shard === v.slice.shard);
+    const own = directBinary(mine.map((r) => r.click), mine.map((r) => r.prediction.click[0]), 0.5);
+    assert.ok(Math.abs(v.metrics.aucRoc - own.aucRoc) <= 1e-12, `slice ${v.slice.shard}: ${v.metrics.aucRoc} vs ${own.aucRoc}`);
+  }
   for (const name of ['aucRoc', 'aucPr'] as const) {
     assert.equal(m.errorBounds[name], 0, `${name}: an exact score table`);
     assert.ok(Math.abs(m.metrics[name] - direct[name]) <= 1e-12, `${name} ${m.metrics[name]} vs exact ${direct[name]}`);
@@ -222,8 +232,9 @@ test('a label that is not forwarded is a config error naming its path, before an
   assert.equal(r.status, 2, r.stderr);
   assert.equal(
     r.stderr,
-    '/sink/2/label: "kind" is not a forwarded field; add it to /key/forward (the metrics sink reads the label from the prediction row); forwarded: click\n' +
+    '/sink/1/slices/0/0: "shard" is not a forwarded field; add it to /key/forward\n' +
+      '/sink/2/label: "kind" is not a forwarded field; add it to /key/forward (the metrics sink reads the label from the prediction row); forwarded: click\n' +
       '/sink/3/label: "price" is not a forwarded field; add it to /key/forward (the metrics sink reads the label from the prediction row); forwarded: click\n' +
-      'sluice: 2 problems in the config; nothing was run\n',
+      'sluice: 3 problems in the config; nothing was run\n',
   );
 });
