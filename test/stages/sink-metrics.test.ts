@@ -11,6 +11,7 @@ import path from 'node:path';
 import metricsSink from '../../stages/sink/metrics/index.js';
 import { readRow, type ReadOptions } from '../../stages/sink/metrics/read.js';
 import { computeMetrics } from '../../stages/sink/metrics/compute.js';
+import { exactness, formatMetrics } from '../../stages/sink/metrics/table.js';
 import { mergeAll } from '../../stages/sink/metrics/aggregation.js';
 import { metricsAggregation } from '../../stages/sink/metrics/sliced.js';
 import type { Row, SinkDefinition } from '../../src/core/stage.js';
@@ -167,4 +168,15 @@ test('finish writes metrics.json in the sink directory and reports lines and the
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('the table says how exact an AUC is: "(exact)", or the interval the exact value lies in, clipped to [0, 1]', () => {
+  assert.equal(exactness(0.8232, 0), '  (exact)');
+  assert.equal(exactness(0.8232, 0.85), '  (exact value in [0.0000, 1.0000]: more distinct scores than maxScores, neighbours grouped)');
+  assert.equal(exactness(0.8232, 0.0131), '  (exact value in [0.8101, 0.8363]: more distinct scores than maxScores, neighbours grouped)');
+  const { agg, s, o } = binaryState(400, 5, { maxScores: 16 });
+  const lines = formatMetrics(computeMetrics(mergeAll(agg, [s]), ['aucRoc', 'aucPr'], o), 'm/metrics.json');
+  assert.match(lines[1]!, /^ {2}AUC-ROC {11}0\.\d{4} {2}\(exact value in \[0\.\d{4}, 0\.\d{4}\]: more distinct scores than maxScores, neighbours grouped\)$/);
+  assert.match(lines[2]!, /^ {2}AUC-PR \(AP\) {7}0\.\d{4} {2}\(exact value in \[/);
+  assert.match(lines[3]!, /^ {2}slices g: 2 in metrics\.json$/);
 });
