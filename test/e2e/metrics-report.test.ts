@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import metricsSink from '../../stages/sink/metrics/index.js';
 import { mergeAll } from '../../stages/sink/metrics/aggregation.js';
 import { computeMetrics } from '../../stages/sink/metrics/compute.js';
@@ -22,7 +22,13 @@ import { withDefaults } from '../helpers/run-stage.js';
 import { randomFloats } from '../model/helpers.js';
 
 const CHROMIUM = process.env.SLUICE_CHROMIUM || '/usr/bin/chromium';
-const skip = fs.existsSync(CHROMIUM) ? false : `needs Chromium at ${CHROMIUM} (apt-get install chromium, or set SLUICE_CHROMIUM)`;
+// playwright-core is a devDependency; loaded here so that a test install without it skips too.
+const playwright = await import('playwright-core').catch(() => null);
+const skip = !playwright
+  ? 'needs the playwright-core package (npm install)'
+  : fs.existsSync(CHROMIUM)
+    ? false
+    : `needs Chromium at ${CHROMIUM} (apt-get install chromium, or set SLUICE_CHROMIUM)`;
 /** Reports and screenshots of the last run stay here to look at; the browser profile is removed. */
 const dir = path.join(os.tmpdir(), 'sluice-metrics-report');
 fs.rmSync(dir, { recursive: true, force: true });
@@ -70,7 +76,7 @@ function report(task: 'binary' | 'multiclass'): string {
 
 async function open(file: string) {
   // A new, empty profile (playwright passes it as --user-data-dir).
-  browser ??= await chromium.launchPersistentContext(profile, {
+  browser ??= await playwright!.chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     viewport: { width: 1400, height: 1000 },
@@ -89,7 +95,7 @@ async function open(file: string) {
   return { page, problems };
 }
 
-const count = (page: import('playwright-core').Page, selector: string) => page.locator(selector).count();
+const count = (page: Page, selector: string) => page.locator(selector).count();
 
 test('binary report: ROC and PR curves, calibration, histogram, confusion heat map and a sortable slice table render in Chromium', { skip }, async (t) => {
   const file = report('binary');
