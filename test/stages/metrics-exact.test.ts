@@ -3,6 +3,7 @@
  * scores, a rare positive class (3%), example weights and 53 partitions of random sizes merged
  * in a shuffled order through JSON (as the state files carry them):
  * - scikit-learn (test/helpers/python.ts; skipped with a reason where it is absent), within 1e-12;
+ * - regression (plain and weighted) within 1e-9 (sums of squares of values ~100);
  * - values computed in this file (top-k with both tie conventions, log-loss, slices' counts);
  * - a single pass over the same rows, byte for byte (metrics.json from 1 or 53 partitions).
  * Coarsened score tables: the value stays within the stated bound, and ties do not widen it.
@@ -37,14 +38,16 @@ interface Data {
   probs: number[][];
   country: string[];
   device: string[];
+  price: number[];
+  priceHat: number[];
 }
 
 /** Seeded rows: a binary label (3% positives) with scores on a 1/200 grid (ties), a 4-class label with float32 softmax vectors of rounded logits (tied vectors and tied classes), two slice fields, a weight. */
 function data(): Data {
-  const r = randomFloats(N * 10, 2020);
-  const d: Data = { rows: [], y: [], p: [], w: [], kind: [], probs: [], country: [], device: [] };
+  const r = randomFloats(N * 12, 2020);
+  const d: Data = { rows: [], y: [], p: [], w: [], kind: [], probs: [], country: [], device: [], price: [], priceHat: [] };
   for (let i = 0; i < N; i++) {
-    const u = (j: number) => r[i * 10 + j]!;
+    const u = (j: number) => r[i * 12 + j]!;
     const y = u(0) < 0.03 ? 1 : 0;
     const p = Math.fround((Math.min(199, Math.max(0, Math.floor((0.25 + 0.35 * y + (u(1) - 0.5) * 0.6) * 200))) + 0.5) / 200);
     const kind = u(2) < 0.6 ? 0 : u(2) < 0.85 ? 1 : u(2) < 0.95 ? 2 : 3;
@@ -56,9 +59,11 @@ function data(): Data {
     const country = COUNTRIES[Math.floor(u(7) * COUNTRIES.length)]!;
     const device = DEVICES[u(8) < 0.7 ? 0 : 1]!;
     const w = WEIGHTS[Math.floor(u(9) * WEIGHTS.length)]!;
-    Object.assign(d, {});
     d.y.push(y), d.p.push(p), d.w.push(w), d.kind.push(kind), d.probs.push(probs), d.country.push(country), d.device.push(device);
-    d.rows.push({ key: String(i), y: [y], kind, country, device, w, prediction: { click: [p], kind: probs } });
+    const price = Math.round(u(10) * 1000) / 10;
+    const priceHat = Math.fround(price + (u(11) - 0.5) * 20);
+    d.price.push(price), d.priceHat.push(priceHat);
+    d.rows.push({ key: String(i), y: [y], kind, price, country, device, w, prediction: { click: [p], kind: probs, price: [priceHat] } });
   }
   return d;
 }
@@ -103,6 +108,7 @@ import numpy as np
 from sklearn import metrics as M
 from sklearn.calibration import calibration_curve
 d = json.load(sys.stdin)
+price = np.array(d['price']); priceHat = np.array(d['priceHat'])
 y = np.array(d['y']); p = np.array(d['p']); W = np.array(d['w']); kind = np.array(d['kind']); probs = np.array(d['probs'])
 country = np.array(d['country']); device = np.array(d['device'])
 
@@ -169,6 +175,8 @@ for weighted in [False, True]:
             mask = (country == c) if dv is None else ((country == c) & (device == dv))
             key = json.dumps([c] if dv is None else [c, dv], separators=(',', ':'))
             res['slices'][key] = dict(records=int(mask.sum()), binary=binary(mask, w), multiclass=multiclass(mask, w))
+    res['regression'] = dict(mae=M.mean_absolute_error(price, priceHat, sample_weight=w), mse=M.mean_squared_error(price, priceHat, sample_weight=w),
+                             r2=M.r2_score(price, priceHat, sample_weight=w), meanLabel=float(np.average(price, weights=w)), meanPrediction=float(np.average(priceHat, weights=w)))
     out['weighted' if weighted else 'plain'] = res
 out['curves'] = curves()
 print(json.dumps(out))
@@ -177,7 +185,7 @@ print(json.dumps(out))
 const sklearnSkip = needsPython('sklearn', 'numpy');
 let reference: any;
 function sklearn() {
-  reference ??= JSON.parse(runPython(SKLEARN, [], JSON.stringify({ y: DATA.y, p: DATA.p, w: DATA.w, kind: DATA.kind, probs: DATA.probs, country: DATA.country, device: DATA.device })));
+  reference ??= JSON.parse(runPython(SKLEARN, [], JSON.stringify({ price: DATA.price, priceHat: DATA.priceHat, y: DATA.y, p: DATA.p, w: DATA.w, kind: DATA.kind, probs: DATA.probs, country: DATA.country, device: DATA.device })));
   return reference;
 }
 
@@ -233,6 +241,17 @@ for (const weighted of [false, true]) {
     for (const g of r.slices!) for (const v of g.values!) checkMulticlass(v.metrics, ref.slices[JSON.stringify(g.fields.map((f) => v.slice[f]))].multiclass, JSON.stringify(v.slice));
   });
 }
+
+test('regression over 53 partitions, plain and weighted: MAE, MSE, RMSE, R², mean label and prediction equal scikit-learn', { skip: sklearnSkip }, () => {
+  for (const weighted of [false, true]) {
+    const ref = sklearn()[weighted ? 'weighted' : 'plain'].regression;
+    const o = options({ label: 'price', task: 'regression', output: 'price', ...(weighted && { weightField: 'w' }) });
+    const r = partitioned(o, PARTITIONS, 12);
+    assert.equal(JSON.stringify(r), JSON.stringify(partitioned(o, 1, 1)), 'byte-identical from 1 partition');
+    for (const name of ['mae', 'mse', 'r2', 'meanLabel', 'meanPrediction']) close(r.metrics[name as 'mae'], ref[name], `${weighted ? 'weighted ' : ''}${name}`, 1e-9);
+    close(r.metrics.rmse, Math.sqrt(ref.mse), 'rmse', 1e-9);
+  }
+});
 
 test('curves: every point given is scikit-learn\'s roc_curve / precision_recall_curve point at that threshold; precision@recall, recall@precision and calibration agree', { skip: sklearnSkip }, () => {
   const ref = sklearn().curves;
