@@ -180,3 +180,7 @@ test('the table says how exact an AUC is: "(exact)", or the interval the exact v
   assert.match(lines[2]!, /^ {2}AUC-PR \(AP\) {7}0\.\d{4} {2}\(exact value in \[/);
   assert.match(lines[3]!, /^ {2}slices g: 2 in metrics\.json$/);
 });
+
+test('the stage\'s examples are valid options', () => {
+  for (const example of metricsSink.examples ?? []) assert.deepEqual(withDefaults<any>(metricsSink, example), example, JSON.stringify(example));
+});
