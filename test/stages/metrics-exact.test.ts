@@ -327,6 +327,15 @@ test('past maxScores the table coarsens: the AUCs stay within their stated bound
   assert.ok(roc.bound > 0 && Math.abs(roc.value - exactRoc) <= roc.bound, `AUC-ROC ${roc.value} vs ${exactRoc}, bound ${roc.bound}`);
   assert.ok(ap.bound > 0 && Math.abs(ap.value - exactAp) <= ap.bound, `AP ${ap.value} vs ${exactAp}, bound ${ap.bound}`);
 
+  // Scores crowded in [0, 0.016] (where 1,000 equal-width bins over [0, 1] held them in 16 bins
+  // and gave 0.30 for an exact 0.208): float32 buckets are relative, so 1,000 of them still
+  // resolve the range and the bound stays small.
+  const small = p.map((s) => Math.fround(s * 0.016));
+  const smallTable = emptyTable();
+  small.forEach((s, i) => addScore(smallTable, s, y[i]!, 1, 1000));
+  const smallRoc = aucRoc(smallTable)!;
+  assert.ok(smallRoc.bound < 2e-3 && Math.abs(smallRoc.value - exactAucRoc(small, y)) <= smallRoc.bound, `${smallRoc.value} ± ${smallRoc.bound} vs ${exactAucRoc(small, y)}`);
+
   // Only 40 distinct scores, heavily tied, in a table of 16: the bound leaves out the ties that
   // an equal-width histogram's bound (Σ pos·neg / 2PN) would count.
   const tiedScores = p.map((s) => Math.fround(Math.round(s * 40) / 40));
