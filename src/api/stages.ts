@@ -37,7 +37,7 @@ export const source = {
 
 /** Decoders: `RawRecord → Instance`. */
 export const decode = {
-  json: stageFactory(jsonDecode),
+  json: stageFactory<typeof jsonDecode, 'instanceType'>(jsonDecode),
   csv: stageFactory(csvDecode),
   tfExample: stageFactory(tfExampleDecode),
   tfSequenceExample: stageFactory(tfSequenceExampleDecode),
@@ -69,7 +69,7 @@ export const post = {
 
 /** Sinks: `Prediction → Rows`. */
 export const sink = {
-  jsonl: stageFactory<typeof jsonlSink, 'compression'>(jsonlSink),
+  jsonl: stageFactory<typeof jsonlSink, 'compression' | 'format'>(jsonlSink),
   csv: stageFactory<typeof csvSink, 'delimiter' | 'compression'>(csvSink),
   tfrecord: stageFactory<typeof tfrecordSink, 'compression'>(tfrecordSink),
 };
