@@ -39,7 +39,8 @@ function rawInstance(raw: Json | undefined): Json {
 export function vertexRow(row: Row): Row {
   if (!Object.hasOwn(row, 'prediction')) {
     const where = row.index !== null && row.index !== undefined ? `:${row.index}` : row.offset !== null && row.offset !== undefined ? `@${row.offset}` : '';
-    const key = row.key !== null && row.key !== undefined ? ` (key ${JSON.stringify(row.key)})` : '';
+    // A positional key says what `where` says already.
+    const key = row.key !== null && row.key !== undefined && row.key !== `${row.source}${where}` ? ` (key ${JSON.stringify(row.key)})` : '';
     const stage = String(row.stage);
     return { instance: rawInstance(row.raw), error: { code: RPC_CODE[stage] ?? 2, message: `${row.source}${where}: ${stage}: ${row.error}${key}` } };
   }
