@@ -39,9 +39,13 @@ export function kindOf(values: (Json | undefined)[]): ColumnKind {
     if (v === null || v === undefined) continue;
     if (Array.isArray(v)) {
       const inner = new Set(v.filter((x) => x !== null).map((x) => (Array.isArray(x) || isObject(x) ? 'nested' : typeof x)));
-      seen.add(inner.has('nested') || inner.size > 1 ? 'json' : inner.has('string') ? 'list<string>' : 'list<double>');
+      // An empty list says nothing of its elements' type: it fits a list of either.
+      if (inner.size === 0) seen.add('list');
+      else seen.add(inner.has('nested') || inner.size > 1 ? 'json' : inner.has('string') ? 'list<string>' : 'list<double>');
     } else seen.add(isObject(v) ? 'json' : typeof v);
   }
+  if (seen.has('list') && seen.size > 1) seen.delete('list');
+  if (seen.has('list')) return 'list<double>';
   if (seen.size === 0) return 'string';
   if (seen.size > 1) return seen.has('json') || [...seen].some((k) => k.startsWith('list')) ? 'json' : 'string';
   const only = [...seen][0]!;
