@@ -92,3 +92,16 @@ test('forward "*" (tf.Example, mnist fixture): every feature as a list of values
     assert.equal(row.image_class.length, 1);
   }
 });
+
+test('forward "*" into a CSV sink: a later record with a field the header lacks fails the run loudly, never drops the field', () => {
+  const input = '{"measurements": [5.1, 3.5, 1.4, 0.2], "city": "Oslo"}\n{"measurements": [7.0, 3.2, 4.7, 1.4], "town": "Bergen"}\n';
+  const { r } = run({ 'in.jsonl': input }, {
+    source: { type: 'jsonl', uri: 'in.jsonl' },
+    decode: { type: 'json', features: MEASUREMENTS },
+    key: { type: 'position', forward: '*' },
+    model: { type: 'tfjs', uri: IRIS },
+    sink: { type: 'csv', uri: 'out' },
+  });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /csv sink: the row with key "in\.jsonl:1" has field "town", which the header \(from the first row\) lacks: key, measurements, city, prediction/);
+});
