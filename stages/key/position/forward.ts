@@ -18,7 +18,7 @@ export const forwardSchema: JSONSchemaType<Forward> = {
   ],
   default: [],
   description:
-    'Input fields copied to every output row unchanged, after the key: JSON and CSV values as they appear in the input; a missing field is null. "key" and "prediction" are taken. "*" (or ["*"]) copies every input field of each record (SageMaker JoinSource=Input); under "*" an input field named "key" or "prediction" is written as "input.key" / "input.prediction", and a record that also has that name fails alone (forward-conflict).',
+    'Input fields copied to every output row unchanged, after the key: JSON and CSV values as they appear in the input; a missing field is null. "key" and "prediction" are taken. "*" (or ["*"]) copies every input field of each record (SageMaker JoinSource=Input); under "*" an input field named "key" or "prediction" is written as "input.key" / "input.prediction", and a record that also holds "input.key" (or "input.prediction") fails alone at the key stage (forward-conflict).',
 } as any;
 
 /** `["*"]` means `"*"` too: the issue's users wrote it so, and a field named `*` is not plausible. */
