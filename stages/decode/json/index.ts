@@ -56,8 +56,9 @@ const examples: JsonDecodeOptions[] = [
 ];
 
 /**
- * `decode/json`: each record is one JSON object; its fields feed the features (numbers must
- * be JSON numbers), the key and the forwarded fields.
+ * `decode/json`: each record is one JSON object (or, with `instanceType`, a Vertex AI instance:
+ * an array or a bare value); its fields feed the features (numbers must be JSON numbers), the
+ * key and the forwarded fields.
  *
  * @example
  * { "type": "json", "features": { "userId": { "dtype": "int32", "shape": [1] } } }
