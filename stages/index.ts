@@ -22,6 +22,7 @@ import map from './post/map/index.js';
 import jsonlSink from './sink/jsonl/index.js';
 import csvSink from './sink/csv/index.js';
 import tfrecordSink from './sink/tfrecord/index.js';
+import parquetSink from './sink/parquet/index.js';
 import metricsSink from './sink/metrics/index.js';
 
 /**
@@ -58,5 +59,6 @@ export const builtinStages: StageDefinition[] = [
   jsonlSink,
   csvSink,
   tfrecordSink,
+  parquetSink,
   metricsSink,
 ];

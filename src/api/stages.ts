@@ -26,6 +26,7 @@ import map from '../../stages/post/map/index.js';
 import jsonlSink from '../../stages/sink/jsonl/index.js';
 import csvSink from '../../stages/sink/csv/index.js';
 import tfrecordSink from '../../stages/sink/tfrecord/index.js';
+import parquetSink from '../../stages/sink/parquet/index.js';
 
 /** Sources: `Partition → RawRecord`. */
 export const source = {
@@ -37,7 +38,7 @@ export const source = {
 
 /** Decoders: `RawRecord → Instance`. */
 export const decode = {
-  json: stageFactory(jsonDecode),
+  json: stageFactory<typeof jsonDecode, 'instanceType'>(jsonDecode),
   csv: stageFactory(csvDecode),
   tfExample: stageFactory(tfExampleDecode),
   tfSequenceExample: stageFactory(tfSequenceExampleDecode),
@@ -69,7 +70,8 @@ export const post = {
 
 /** Sinks: `Prediction → Rows`. */
 export const sink = {
-  jsonl: stageFactory<typeof jsonlSink, 'compression'>(jsonlSink),
+  jsonl: stageFactory<typeof jsonlSink, 'compression' | 'format'>(jsonlSink),
   csv: stageFactory<typeof csvSink, 'delimiter' | 'compression'>(csvSink),
   tfrecord: stageFactory<typeof tfrecordSink, 'compression'>(tfrecordSink),
+  parquet: stageFactory<typeof parquetSink, 'rowGroupRows' | 'compression'>(parquetSink),
 };

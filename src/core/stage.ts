@@ -48,8 +48,9 @@ export interface PartitionContext {
   /**
    * Opens the temporary file for this partition's output of one sink. The engine commits it as
    * `<dir>/part-00007-of-00032.<ext>` when the whole partition succeeded; never under that name before.
+   * `base` replaces `part` (e.g. `prediction.results` for Vertex AI's layout); an empty `ext` adds none.
    */
-  createOutput(dir: string, ext: string): NodeJS.WritableStream;
+  createOutput(dir: string, ext: string, base?: string): NodeJS.WritableStream;
   /** Aborted when the run stops (interrupt, error budget) or the partition times out. */
   signal: AbortSignal;
   /**
@@ -169,6 +170,11 @@ export interface SinkDefinition<Options = any> extends BaseDefinition<Options> {
   emits: 'Rows';
   /** The directory (URI) this sink writes into, for commit and `_SUCCESS`. */
   outputDir(options: Options, ctx: StageContext): string;
+  /**
+   * The base name of its partition files when not `part` (see `PartitionContext.createOutput`):
+   * two sinks may share a directory only when their bases differ.
+   */
+  outputBase?(options: Options, ctx: StageContext): string;
   create(options: Options, ctx: StageContext): SinkInstance | Promise<SinkInstance>;
   /**
    * Runs once in the coordinator after every partition is committed (also when a rerun finds

@@ -125,9 +125,11 @@ export function buildGraph(loaded: LoadedConfig, registry: Registry, storage: St
       problems.push(`${s.label}: ${describeError(err)}`);
       continue;
     }
-    const other = dirs.get(dir);
+    // Sinks with different file bases (Vertex's results and errors) may share a directory.
+    const place = `${dir}\0${s.def.outputBase?.(s.options, s.ctx) ?? 'part'}`;
+    const other = dirs.get(place);
     if (other) problems.push(`${s.path}/uri: writes to ${dir}, which ${other} already writes to; give each sink its own directory`);
-    dirs.set(dir, s.path);
+    dirs.set(place, s.path);
   }
   if (problems.length) throw new SluiceError('CONFIG_INVALID', problems);
 
@@ -183,5 +185,6 @@ export async function checkStages(stages: GraphStage[]): Promise<void> {
 
 /** Every output directory of a graph: the sinks' and the errors sink's. */
 export function outputDirs(graph: Graph): string[] {
-  return [...graph.sinks, graph.errors].map((s) => s.def.outputDir(s.options, s.ctx));
+  // Once each: sinks that share a directory (different file bases) share its commit files.
+  return [...new Set([...graph.sinks, graph.errors].map((s) => s.def.outputDir(s.options, s.ctx)))];
 }

@@ -1,7 +1,7 @@
 import { SluiceError } from '../core/errors.js';
 import type { Counts, Json, Partition } from '../core/types.js';
 import { joinUri, type Storage } from '../storage/index.js';
-import type { PartitionResult } from './partition.js';
+import { isPartFile, type PartitionResult } from './partition.js';
 
 /** `_manifest/run.json`: which plan and config an output belongs to, and its partitions. */
 export interface RunRecord {
@@ -80,7 +80,7 @@ export class OutputCommitter {
     } else {
       for (const dir of this.dirs) {
         const names = await this.storage.children(dir);
-        const foreign = names.find((n) => n.startsWith('part-') || n === '_SUCCESS' || n === '_manifest');
+        const foreign = names.find((n) => isPartFile(n) || n === '_SUCCESS' || n === '_manifest');
         if (foreign) {
           throw new SluiceError('OUTPUT_CONFLICT', `${dir} already holds output (${foreign}) that this run did not write; rerun with --overwrite to replace it`);
         }
@@ -139,7 +139,7 @@ export class OutputCommitter {
   private async clear(keepTemporaries = false): Promise<void> {
     for (const dir of this.dirs) {
       for (const name of await this.storage.children(dir)) {
-        if (name.startsWith('part-') || name === '_SUCCESS' || name === '_manifest' || (name === '_temporary' && !keepTemporaries)) {
+        if (isPartFile(name) || name === '_SUCCESS' || name === '_manifest' || (name === '_temporary' && !keepTemporaries)) {
           await this.storage.remove(joinUri(dir, name), { recursive: true });
         }
       }

@@ -27,10 +27,19 @@ export interface PartitionResult {
   warnings?: Record<string, string>;
 }
 
-/** `part-00007-of-00032.jsonl`: the committed name of partition 7 of 32. */
-export function partName(p: Partition, ext: string): string {
+/**
+ * `part-00007-of-00032.jsonl`: the committed name of partition 7 of 32. A sink may name its
+ * files by another `base` (Vertex AI's `prediction.results`), and without `ext` (Vertex's names
+ * have none): `prediction.results-00007-of-00032`.
+ */
+export function partName(p: Partition, ext: string, base = 'part'): string {
   const pad = (n: number) => String(n).padStart(5, '0');
-  return `part-${pad(p.id)}-of-${pad(p.of)}.${ext}`;
+  return `${base}-${pad(p.id)}-of-${pad(p.of)}${ext ? `.${ext}` : ''}`;
+}
+
+/** A committed partition file of any sink (`<base>-NNNNN-of-NNNNN[.ext]`): what a rerun or --overwrite owns. */
+export function isPartFile(name: string): boolean {
+  return name.startsWith('part-') || /^[^_.][^/]*-\d{5}-of-\d{5}(\.[^/]*)?$/.test(name);
 }
 
 export interface AttemptEnv {
@@ -56,9 +65,11 @@ export async function runPartition(inst: Instances, partition: Partition, env: A
   const part: PartitionContext = {
     partition,
     signal: env.signal,
-    createOutput(dir, ext) {
-      const temp = joinUri(dir, '_temporary', `${env.runId}-${String(partition.id).padStart(5, '0')}-attempt${env.attempt}.${ext}`);
-      const final = joinUri(dir, partName(partition, ext));
+    createOutput(dir, ext, base) {
+      // Two sinks may share a directory when their bases differ (Vertex's results and errors): so may their temps.
+      const tempBase = base && base !== 'part' ? `-${base}` : '';
+      const temp = joinUri(dir, '_temporary', `${env.runId}-${String(partition.id).padStart(5, '0')}-attempt${env.attempt}${tempBase}.${ext}`);
+      const final = joinUri(dir, partName(partition, ext, base));
       outputs.push({ temp, final });
       // The storage backend decides how the output stays invisible until the commit (a file
       // renamed, an S3 multipart upload completed, a GCS object uploaded): see StorageBackend.stage.

@@ -81,8 +81,8 @@ const cases: { name: string; config: unknown; sets?: string[]; env?: NodeJS.Proc
   },
   {
     name: 'an unknown option inside a stage',
-    config: { ...good, sink: { ...good.sink, format: 'json' } },
-    lines: ['/sink/format: unknown key (allowed: type, uri, compression)'],
+    config: { ...good, sink: { ...good.sink, layout: 'json' } },
+    lines: ['/sink/layout: unknown key (allowed: type, uri, compression, format)'],
   },
   {
     name: 'every problem at once, across sections',

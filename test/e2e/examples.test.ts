@@ -18,6 +18,7 @@ const SHARED = path.resolve(ROOT, '../shared');
 /** Examples whose output does not land in files: each is the golden test of its own test file. */
 const OWN_TESTS: Record<string, string> = {
   'http-sink': 'test/examples/http-sink.test.ts (serves the endpoint the sink posts to)',
+  'vertex-batch': 'test/examples/vertex-batch.test.ts (Vertex AI file names, not part- files)',
 };
 
 /**

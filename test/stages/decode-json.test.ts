@@ -90,3 +90,51 @@ test('decode/json: options are strict (no columns for JSON)', () => {
   assert.throws(() => withDefaults(jsonDecode, { features: { x: { dtype: 'float64', shape: [1] } } }), /\/features\/x\/dtype: must be one of "float32", "int32", "string", got "float64"/);
   assert.throws(() => withDefaults(jsonDecode, { features: { x: { dtype: 'int32', shape: [-1] } } }), /\/features\/x\/shape\/0: must be >= 0, got -1/);
 });
+
+/** Vertex instances with several features: element i feeds feature i (in config order). */
+const three: FeatureSpecMap = { a: { dtype: 'float32', shape: [1] }, b: { dtype: 'int32', shape: [] }, c: { dtype: 'float32', shape: [2] } };
+
+async function decodeOne(options: object, raw: string): Promise<Instance | Failure> {
+  const [out] = await runStage<Instance | Failure>(jsonDecode, { features: three, ...options }, [rec(raw)]);
+  return out!;
+}
+
+const instanceCases: { name: string; options: object; raw: string; want: { features?: Record<string, number[]>; fields?: unknown; error?: string; code?: string } }[] = [
+  { name: 'array: element i feeds feature i', options: { instanceType: 'array' }, raw: '[1.5, 2, [3, 4]]', want: { features: { a: [1.5], b: [2], c: [3, 4] }, fields: { instance: [1.5, 2, [3, 4]] } } },
+  { name: 'array: shorter than the features', options: { instanceType: 'array' }, raw: '[1.5, 2]', want: { code: 'bad-instance', error: 'array instance has 2 values, expected 3 (one per feature, in order: a, b, c)' } },
+  { name: 'array: longer than the features', options: { instanceType: 'array' }, raw: '[1, 2, [3, 4], 5]', want: { code: 'bad-instance', error: 'array instance has 4 values, expected 3 (one per feature, in order: a, b, c)' } },
+  { name: 'array: an empty array', options: { instanceType: 'array' }, raw: '[]', want: { code: 'bad-instance', error: 'array instance has 0 values, expected 3 (one per feature, in order: a, b, c)' } },
+  { name: 'array: an object ordered by includedFields', options: { instanceType: 'array', includedFields: ['z', 'y', 'x'] }, raw: '{"x": [3, 4], "y": 2, "z": 1, "k": "u1"}', want: { features: { a: [1], b: [2], c: [3, 4] }, fields: { x: [3, 4], y: 2, z: 1, k: 'u1' } } },
+  { name: 'array: an object without includedFields', options: { instanceType: 'array' }, raw: '{"a": 1}', want: { code: 'bad-instance', error: 'instanceType "array": an object instance needs includedFields (the order of its values)', fields: { a: 1 } } },
+  { name: 'array: an included field absent', options: { instanceType: 'array', includedFields: ['a', 'b', 'c'] }, raw: '{"a": 1, "c": [1, 2]}', want: { code: 'bad-instance', error: 'included field "b" is missing', fields: { a: 1, c: [1, 2] } } },
+  { name: 'object: an included field absent is a missing feature', options: { includedFields: ['a', 'b'] }, raw: '{"a": 1, "c": [1, 2]}', want: { code: 'missing-feature', error: 'feature "b": missing (no value for "b") and the feature has no default', fields: { a: 1, c: [1, 2] } } },
+  { name: 'object: a field left out of includedFields does not reach decode', options: { includedFields: ['a', 'b'] }, raw: '{"a": 1, "b": 2, "c": [1, 2]}', want: { code: 'missing-feature', error: 'feature "c": missing (no value for "c") and the feature has no default', fields: { a: 1, b: 2, c: [1, 2] } } },
+  { name: 'object: excludedFields', options: { excludedFields: ['a'] }, raw: '{"a": 1, "b": 2, "c": [1, 2]}', want: { code: 'missing-feature', error: 'feature "a": missing (no value for "a") and the feature has no default', fields: { a: 1, b: 2, c: [1, 2] } } },
+  { name: 'auto: a bare value with several features', options: { instanceType: 'auto' }, raw: '3', want: { code: 'bad-json', error: 'expected a JSON object or array (3 features), got number' } },
+  { name: 'auto: an object by name', options: { instanceType: 'auto' }, raw: '{"a": 1, "b": 2, "c": [1, 2]}', want: { features: { a: [1], b: [2], c: [1, 2] }, fields: { a: 1, b: 2, c: [1, 2] } } },
+  { name: 'object: a field named __proto__ is a plain field', options: { instanceType: 'array', includedFields: ['__proto__', 'b', 'c'] }, raw: '{"__proto__": 1, "b": 2, "c": [1, 2]}', want: { features: { a: [1], b: [2], c: [1, 2] }, fields: JSON.parse('{"__proto__": 1, "b": 2, "c": [1, 2]}') } },
+];
+
+for (const c of instanceCases) {
+  test(`decode/json instances: ${c.name}`, async () => {
+    const out = await decodeOne(c.options, c.raw);
+    if (c.want.error) {
+      const f = out as Failure;
+      assert.equal(f.failed, true);
+      assert.deepEqual([f.code, f.error], [c.want.code, c.want.error]);
+      assert.deepEqual(f.fields, c.want.fields);
+      return;
+    }
+    const inst = out as Instance;
+    assert.deepEqual(Object.fromEntries(Object.entries(inst.features).map(([k, v]) => [k, Array.from(v as Float32Array)])), c.want.features);
+    assert.deepEqual(inst.fields, c.want.fields);
+  });
+}
+
+test('decode/json instances: a single feature takes a whole array or a bare value (TF Serving row format)', async () => {
+  const one: FeatureSpecMap = { m: { dtype: 'float32', shape: [4] } };
+  const [arr, nested, bare] = await runStage<Instance>(jsonDecode, { features: one, instanceType: 'auto' }, [rec('[1, 2, 3, 4]'), rec('[[1, 2], [3, 4]]'), rec('5')]);
+  assert.deepEqual(Array.from(arr!.features.m as Float32Array), [1, 2, 3, 4]);
+  assert.deepEqual(Array.from(nested!.features.m as Float32Array), [1, 2, 3, 4]);
+  assert.equal((bare as unknown as Failure).error, 'feature "m": expected 4 values (shape [4]), got 1');
+});

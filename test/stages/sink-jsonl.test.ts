@@ -79,8 +79,8 @@ test('jsonl: batches keep their order; end is idempotent', async () => {
 
 test('jsonl: outputDir resolves the uri against the config directory', () => {
   const ctx = testContext({ baseDir: '/srv/pipelines' });
-  assert.equal(jsonl.outputDir({ uri: 'out/predictions', compression: 'none' }, ctx), '/srv/pipelines/out/predictions');
-  assert.equal(jsonl.outputDir({ uri: '/data/out', compression: 'none' }, ctx), '/data/out');
+  assert.equal(jsonl.outputDir({ uri: 'out/predictions', compression: 'none', format: 'sluice' }, ctx), '/srv/pipelines/out/predictions');
+  assert.equal(jsonl.outputDir({ uri: '/data/out', compression: 'none', format: 'sluice' }, ctx), '/data/out');
 });
 
 test('jsonl: a stream error rejects write and end', async () => {
@@ -99,7 +99,7 @@ test('jsonl: a stream error rejects write and end', async () => {
 });
 
 test('jsonl: options are checked by the schema', () => {
-  assert.deepEqual(withDefaults(jsonl, { uri: 'out' }), { uri: 'out', compression: 'none' });
+  assert.deepEqual(withDefaults(jsonl, { uri: 'out' }), { uri: 'out', compression: 'none', format: 'sluice' });
   assert.throws(() => withDefaults(jsonl, {}), { message: '/uri: required, missing' });
   assert.throws(() => withDefaults(jsonl, { uri: 'o', compression: 'zip' }), { message: '/compression: must be one of "none", "gzip", got "zip"' });
   for (const example of jsonl.examples ?? []) withDefaults(jsonl, example);

@@ -5,49 +5,60 @@ import { RecordError, toFailure } from '../../../src/core/failure.js';
 import { describeError } from '../../../src/core/errors.js';
 import { checkFeatureSpecs, compileFeatures } from '../../../src/core/features.js';
 import { jsonDecodeSchema, type JsonDecodeOptions } from './schema.js';
-
-function typeName(v: unknown): string {
-  return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
-}
+import { instanceProblems, instanceView, type InstanceView } from './instances.js';
 
 /**
- * Decodes one JSON record: parse, require an object, decode the features. A record that parsed
- * but whose features fail keeps its `fields` in the Failure, so the key stage can still key it.
+ * Decodes one JSON record: parse, turn the value into an instance (`view`, see `instanceView`;
+ * by default an object is required), decode the features. A record that parsed but whose
+ * features fail keeps its `fields` in the Failure, so the key stage can still key it.
  *
  * @example
  * decodeJsonRecord({ source: 'a.jsonl', index: 0, offset: 0, raw: '{"x":[1,2]}' }, compileFeatures(specs, 'json'))
  */
-export function decodeJsonRecord(record: RawRecord, decode: (fields: Record<string, unknown>) => Record<string, FeatureValue>): Instance | Failure {
+export function decodeJsonRecord(
+  record: RawRecord,
+  decode: (fields: Record<string, unknown>) => Record<string, FeatureValue>,
+  view: (value: unknown) => InstanceView = objectsOnly,
+): Instance | Failure {
   const text = typeof record.raw === 'string' ? record.raw : Buffer.from(record.raw.buffer, record.raw.byteOffset, record.raw.byteLength).toString('utf8');
   // A source that parsed its rows itself (parquet) hands over `fields`: no JSON text to parse.
-  let fields: unknown = record.fields;
-  if (fields === undefined) try {
-    fields = JSON.parse(text);
+  let value: unknown = record.fields;
+  if (value === undefined) try {
+    value = JSON.parse(text);
   } catch (err) {
     throw new RecordError('bad-json', `invalid JSON: ${describeError(err)}`);
   }
-  if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) {
-    throw new RecordError('bad-json', `expected a JSON object, got ${typeName(fields)}`);
-  }
-  const object = fields as Record<string, unknown>;
-  let features: Record<string, FeatureValue>;
+  let instance: InstanceView;
   try {
-    features = decode(object);
+    instance = view(value);
   } catch (err) {
+    // An object that cannot become an instance (an included field missing) can still be keyed.
+    const object = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
     return toFailure('decode', { ...record, fields: object }, err);
   }
-  return { source: record.source, index: record.index, offset: record.offset, raw: record.raw, fields: object, features };
+  let features: Record<string, FeatureValue>;
+  try {
+    features = decode(instance.decode);
+  } catch (err) {
+    return toFailure('decode', { ...record, fields: instance.fields }, err);
+  }
+  return { source: record.source, index: record.index, offset: record.offset, raw: record.raw, fields: instance.fields, features };
 }
+
+const objectsOnly = instanceView({ instanceType: 'object' }, []);
 
 // Typed apart: inside the definition the dtype literals would widen to string and defeat inference.
 const examples: JsonDecodeOptions[] = [
-  { features: { userId: { dtype: 'int32', shape: [1] }, movieId: { dtype: 'int32', shape: [1] } } },
-  { features: { pixels: { dtype: 'float32', shape: [28, 28] }, bias: { dtype: 'float32', shape: [], default: 0 } } },
+  { features: { userId: { dtype: 'int32', shape: [1] }, movieId: { dtype: 'int32', shape: [1] } }, instanceType: 'object' },
+  { features: { pixels: { dtype: 'float32', shape: [28, 28] }, bias: { dtype: 'float32', shape: [], default: 0 } }, instanceType: 'object' },
+  { features: { measurements: { dtype: 'float32', shape: [4] } }, instanceType: 'array' },
+  { features: { age: { dtype: 'float32', shape: [1] }, income: { dtype: 'float32', shape: [1] } }, instanceType: 'array', includedFields: ['age', 'income'] },
 ];
 
 /**
- * `decode/json`: each record is one JSON object; its fields feed the features (numbers must
- * be JSON numbers), the key and the forwarded fields.
+ * `decode/json`: each record is one JSON object (or, with `instanceType`, a Vertex AI instance:
+ * an array or a bare value); its fields feed the features (numbers must be JSON numbers), the
+ * key and the forwarded fields.
  *
  * @example
  * { "type": "json", "features": { "userId": { "dtype": "int32", "shape": [1] } } }
@@ -55,7 +66,7 @@ const examples: JsonDecodeOptions[] = [
 export default defineStage<JsonDecodeOptions>()({
   kind: 'decode',
   type: 'json',
-  summary: 'Parses each record as a JSON object and decodes its features (dtype, shape, default).',
+  summary: 'Parses each record as JSON (an object, or as Vertex AI instances an array or a bare value) and decodes its features (dtype, shape, default).',
   optionsSchema: jsonDecodeSchema,
   accepts: 'RawRecord',
   emits: 'Instance',
@@ -64,10 +75,11 @@ export default defineStage<JsonDecodeOptions>()({
     return options.features;
   },
   async check(options, ctx) {
-    return checkFeatureSpecs(options.features, `${ctx.path}/features`);
+    return [...checkFeatureSpecs(options.features, `${ctx.path}/features`), ...instanceProblems(options, ctx.path)];
   },
   create(options, ctx) {
     const decode = compileFeatures(options.features, 'json', `${ctx.path}/features`);
-    return { transform: mapRecords<RawRecord, Instance>('decode', (record) => decodeJsonRecord(record, decode)) };
+    const view = instanceView(options, Object.keys(options.features));
+    return { transform: mapRecords<RawRecord, Instance>('decode', (record) => decodeJsonRecord(record, decode, view)) };
   },
 });

@@ -2,7 +2,8 @@ import { defineStage } from '../../../src/core/stage.js';
 import type { Key } from '../../../src/core/types.js';
 import { RecordError } from '../../../src/core/failure.js';
 import { shown } from '../../../src/core/errors.js';
-import { forwardProblems, keyTransform } from '../position/index.js';
+import { keyTransform } from '../position/index.js';
+import { forwardNames, forwardProblems } from '../position/forward.js';
 import { fieldKeySchema, type FieldKeyOptions } from './schema.js';
 
 /**
@@ -50,8 +51,8 @@ export default defineStage<FieldKeyOptions>()({
   optionsSchema: fieldKeySchema,
   accepts: 'Instance',
   emits: 'KeyedInstance',
-  examples: [{ field: 'id', forward: [] }, { field: 'key', forward: ['userId', 'movieId'] }],
-  forwards: (options) => options.forward,
+  examples: [{ field: 'id', forward: [] }, { field: 'key', forward: ['userId', 'movieId'] }, { field: 'id', forward: '*' }],
+  forwards: (options) => forwardNames(options.forward),
   check: async (options, ctx) => forwardProblems(options.forward, ctx.path),
   create(options) {
     const field = options.field;

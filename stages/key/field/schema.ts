@@ -1,12 +1,12 @@
 import type { JSONSchemaType } from 'ajv';
-import { forwardSchema } from '../position/schema.js';
+import { forwardSchema, type Forward } from '../position/forward.js';
 
 /** Options of `key/field`. */
 export interface FieldKeyOptions {
   /** The input field whose value (a string or a number) is the instance key. */
   field: string;
-  /** Input fields copied to every output row unchanged. */
-  forward: string[];
+  /** Input fields copied to every output row unchanged, or `"*"`: every input field. */
+  forward: Forward;
 }
 
 /** JSON Schema of `key/field` options, e.g. `{"field": "id", "forward": ["city"]}`. */

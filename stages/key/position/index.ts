@@ -2,44 +2,9 @@ import { defineStage, type Chunk, type ChunkStream, type StageContext } from '..
 import type { Failure, Instance, Key, KeyedInstance, Origin } from '../../../src/core/types.js';
 import { RecordError, isFailure, toFailure } from '../../../src/core/failure.js';
 import { positionKeySchema, type PositionKeyOptions } from './schema.js';
+import { forwarder, forwardNames, forwardProblems, type Forward } from './forward.js';
 
-/** Output row columns of their own: a forwarded field cannot take these names. */
-const TAKEN = ['key', 'prediction'];
-
-/**
- * The config problems of a `forward` list: one line per field named like an output row's own
- * column (the CONTRACT makes that a config error).
- *
- * @example
- * forwardProblems(['city', 'key'], '/key') // ['/key/forward/1: a forwarded field cannot be named "key" (the output row's own column)']
- */
-export function forwardProblems(forward: string[], path: string): string[] {
-  const problems: string[] = [];
-  forward.forEach((name, i) => {
-    if (TAKEN.includes(name)) problems.push(`${path}/forward/${i}: a forwarded field cannot be named "${name}" (the output row's own column)`);
-  });
-  return problems;
-}
-
-/**
- * A function copying the `forward` fields of a record unchanged (a missing field is null).
- *
- * @example
- * forwarder(['city'])({ city: 'Oslo', x: 1 }) // { city: 'Oslo' }
- */
-export function forwarder(forward: string[]): (fields: Record<string, unknown>) => Record<string, unknown> {
-  // A field named "__proto__" would set the prototype through plain assignment.
-  const plain = !forward.includes('__proto__');
-  return (fields) => {
-    const out: Record<string, unknown> = {};
-    for (const name of forward) {
-      const v = Object.hasOwn(fields, name) ? fields[name] : undefined;
-      if (plain) out[name] = v === undefined ? null : v;
-      else Object.defineProperty(out, name, { value: v === undefined ? null : v, enumerable: true, writable: true, configurable: true });
-    }
-    return out;
-  };
-}
+export { forwarder, forwardProblems } from './forward.js';
 
 /**
  * The stream transform of a key stage: keys each Instance with `keyOf` (a throw becomes a
@@ -53,7 +18,7 @@ export function forwarder(forward: string[]): (fields: Record<string, unknown>) 
 export function keyTransform(
   keyOf: (record: Instance) => Key,
   failureKey: (failure: Failure) => Key | null,
-  forward: string[],
+  forward: Forward,
 ): (input: ChunkStream<Instance>) => ChunkStream<KeyedInstance> {
   const copy = forwarder(forward);
   return (input) =>
@@ -66,11 +31,13 @@ export function keyTransform(
           out[i] = key === null ? r : { ...r, key };
           continue;
         }
+        let key: Key | undefined;
         try {
-          const key = keyOf(r);
+          key = keyOf(r);
           out[i] = { source: r.source, index: r.index, offset: r.offset, raw: r.raw, fields: r.fields, features: r.features, key, forward: copy(r.fields) };
         } catch (err) {
-          out[i] = toFailure('key', r, err);
+          // A record that has its key but cannot be forwarded (forward "*" conflict) keeps the key.
+          out[i] = toFailure('key', key === undefined ? r : { ...r, key }, err);
         }
       }
       return out;
@@ -105,8 +72,8 @@ export default defineStage<PositionKeyOptions>()({
   optionsSchema: positionKeySchema,
   accepts: 'Instance',
   emits: 'KeyedInstance',
-  examples: [{ forward: [] }, { forward: ['city', 'age'] }],
-  forwards: (options) => options.forward,
+  examples: [{ forward: [] }, { forward: ['city', 'age'] }, { forward: '*' }],
+  forwards: (options) => forwardNames(options.forward),
   check: async (options, ctx: StageContext) => forwardProblems(options.forward, ctx.path),
   create(options) {
     const keyOf = (r: Instance): Key => {

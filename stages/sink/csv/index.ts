@@ -70,6 +70,9 @@ export function csvCells(row: Row, layout: CsvLayout): (string | null)[] {
   if (!isPrediction) throw new Error(`csv sink: expected a prediction row (with "prediction"), got a row ${keyText(row)} and fields ${Object.keys(row).join(', ')}`);
   const cells: (string | null)[] = [cell(row.key)];
   for (const f of layout.fields) cells.push(cell(row[f]));
+  // Under forward "*" rows may differ in fields: one the header lacks must not vanish silently.
+  const extra = Object.keys(row).find((name) => name !== 'key' && name !== 'prediction' && !layout.fields.includes(name));
+  if (extra !== undefined) throw new Error(`csv sink: the row ${keyText(row)} has field "${extra}", which the header (from the first row) lacks: ${layout.header.join(', ')}`);
   const p = row.prediction;
   if (!layout.outputs) {
     cells.push(cell(p));

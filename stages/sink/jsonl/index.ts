@@ -1,6 +1,7 @@
 import { defineStage, type Row } from '../../../src/core/stage.js';
 import { createRowWriter } from '../../../src/core/row-writer.js';
 import { jsonlSinkSchema, type JsonlSinkOptions } from './schema.js';
+import { vertexBase, vertexRow } from './vertex.js';
 
 /**
  * One JSON text per row, each followed by a newline. The batch is joined into one string so a
@@ -15,8 +16,16 @@ export function jsonlLines(rows: readonly Row[]): string {
   return text;
 }
 
+/** `jsonlLines` for Vertex AI's row shapes (see `vertexRow`). */
+function vertexLines(rows: readonly Row[]): string {
+  let text = '';
+  for (const row of rows) text += `${JSON.stringify(vertexRow(row))}\n`;
+  return text;
+}
+
 /**
- * `sink/jsonl`: one JSON object per line, one file per partition (optionally gzip).
+ * `sink/jsonl`: one JSON object per line, one file per partition (optionally gzip); with
+ * `format: "vertex"`, files named and shaped as Vertex AI batch prediction writes them.
  *
  * @example
  * { "type": "jsonl", "uri": "out/predictions", "compression": "gzip" }
@@ -25,15 +34,26 @@ export function jsonlLines(rows: readonly Row[]): string {
 export default defineStage<JsonlSinkOptions>()({
   kind: 'sink',
   type: 'jsonl',
-  summary: 'Writes one JSON object per line ({"key", <forwarded fields…>, "prediction"}), one file per partition, optionally gzip.',
+  summary: 'Writes one JSON object per line ({"key", <forwarded fields…>, "prediction"}), one file per partition, optionally gzip; format "vertex" writes Vertex AI\'s prediction.results-* / prediction.errors_stats-* files and rows.',
   optionsSchema: jsonlSinkSchema,
   accepts: 'Prediction',
   emits: 'Rows',
-  examples: [{ uri: 'out/predictions', compression: 'none' }, { uri: 'out/predictions', compression: 'gzip' }],
+  examples: [
+    { uri: 'out/predictions', compression: 'none', format: 'sluice' },
+    { uri: 'out/predictions', compression: 'gzip', format: 'sluice' },
+    { uri: 'out/vertex', compression: 'none', format: 'vertex' },
+  ],
   outputDir: (options, ctx) => ctx.resolve(options.uri),
+  outputBase: (options, ctx) => (options.format === 'vertex' ? vertexBase(ctx) : 'part'),
   create(options, ctx) {
     const dir = ctx.resolve(options.uri);
-    const ext = options.compression === 'gzip' ? 'jsonl.gz' : 'jsonl';
+    const gzip = options.compression === 'gzip';
+    if (options.format === 'vertex') {
+      // Vertex's names carry no extension: prediction.results-00000-of-00001.
+      const base = vertexBase(ctx);
+      return { open: (part) => createRowWriter(part.createOutput(dir, gzip ? 'gz' : '', base), vertexLines, { compression: options.compression }) };
+    }
+    const ext = gzip ? 'jsonl.gz' : 'jsonl';
     return {
       open: (part) => createRowWriter(part.createOutput(dir, ext), jsonlLines, { compression: options.compression }),
     };

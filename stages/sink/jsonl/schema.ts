@@ -7,6 +7,8 @@ export interface JsonlSinkOptions {
   uri: string;
   /** `gzip` writes `.jsonl.gz` files. */
   compression: Compression;
+  /** `sluice`: Sluice's rows and `part-…` files; `vertex`: Vertex AI batch prediction's. */
+  format: 'sluice' | 'vertex';
 }
 
 /** JSON Schema of `sink/jsonl` options, e.g. `{"uri": "out/predictions", "compression": "gzip"}`. */
@@ -24,7 +26,14 @@ export const jsonlSinkSchema: JSONSchemaType<JsonlSinkOptions> = {
       default: 'none',
       description: 'none writes .jsonl files; gzip writes .jsonl.gz files.',
     },
+    format: {
+      type: 'string',
+      enum: ['sluice', 'vertex'],
+      default: 'sluice',
+      description:
+        'sluice: {"key", <forwarded…>, "prediction"} rows in part-NNNNN-of-NNNNN.jsonl. vertex: Vertex AI batch prediction\'s layout: prediction.results-NNNNN-of-NNNNN files of {"instance", "prediction"} rows ({"key", "prediction"} when nothing is forwarded, as with Vertex\'s keyField); as the errors sink, prediction.errors_stats-NNNNN-of-NNNNN files of {"instance", "error": {"code", "message"}} rows. The sink and errors sink may then share one directory, as Vertex\'s do.',
+    },
   },
-  required: ['uri', 'compression'],
+  required: ['uri', 'compression', 'format'],
   additionalProperties: false,
 };
