@@ -10,6 +10,7 @@ import type { Partition } from '../core/types.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { WorkerResetRequest } from './run.js';
 import type { PartitionResult } from './partition.js';
+import { partitionWhere as where } from './commit.js';
 import type { PartitionPool } from './pool.js';
 import type { PartitionTask } from './worker.js';
 import { AttemptSlot, type CallRange, type SkippedCall } from './watchdog.js';
@@ -132,11 +133,6 @@ export async function attemptPartition(
       clearInterval(watch);
     }
   }
-}
-
-function where(p: Partition): string {
-  if (p.files && p.files.length > 1) return `${p.source} and ${p.files.length - 1} more file${p.files.length > 2 ? 's' : ''}`;
-  return p.split ? `${p.source} bytes ${p.start}-${p.end}` : p.source;
 }
 
 /** Why the attempt in `slot` must be stopped now, or undefined. */

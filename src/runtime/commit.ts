@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { SluiceError } from '../core/errors.js';
 import type { Counts, Json, Partition } from '../core/types.js';
 import { joinUri, type Storage } from '../storage/index.js';
+import { describeHolder, leaseUri, readLease } from './lease.js';
 import type { PartitionResult } from './partition.js';
 
 /** `_manifest/run.json`: which plan and config an output belongs to, and its partitions. */
@@ -28,6 +30,57 @@ export interface ManifestEntry {
 
 const pad = (n: number) => String(n).padStart(5, '0');
 
+/** `p00007.json`: the name of partition 7's manifest entry, its commit point. */
+export function manifestEntryName(partitionId: number): string {
+  return `p${pad(partitionId)}.json`;
+}
+
+/** `<primary>/_manifest/p00007.json`: partition 7's manifest entry. */
+export function manifestEntryUri(primaryOutput: string, partitionId: number): string {
+  return joinUri(primaryOutput, '_manifest', manifestEntryName(partitionId));
+}
+
+/** How messages name what a partition reads: a file, a byte range of one, or a group of files. */
+export function partitionWhere(p: Partition): string {
+  if (p.files && p.files.length > 1) return `${p.source} and ${p.files.length - 1} more file${p.files.length > 2 ? 's' : ''}`;
+  return p.split ? `${p.source} bytes ${p.start}-${p.end}` : p.source;
+}
+
+/**
+ * The run's identity by output, plan and config: the same output, plan and config give the same
+ * key, so a restarted distributed coordinator finds its jobs again, and workers commit under a
+ * lease that carries their job's key.
+ */
+export function runKeyOf(primaryOutput: string, planFingerprint: string, configFingerprint: string): string {
+  return createHash('sha256').update(JSON.stringify([primaryOutput, planFingerprint, configFingerprint])).digest('hex').slice(0, 16);
+}
+
+/**
+ * What the committer asks before every commit and before `_SUCCESS`: does this run still own
+ * the output? A run holds an `OutputLease` (lease.ts); a distributed worker commits under its
+ * coordinator's lease (`coordinatorLease`).
+ */
+export interface Ownership {
+  /** Throws a SluiceError when the output is no longer this run's. */
+  check(): Promise<void>;
+}
+
+/** The ownership of a distributed worker: the output's lease must be held by a run of `runKey`. */
+export function coordinatorLease(storage: Storage, primaryOutput: string, runKey: string): Ownership {
+  return {
+    async check() {
+      const lease = await readLease(storage, leaseUri(primaryOutput));
+      if (lease?.runKey === runKey) return;
+      throw new SluiceError(
+        'LEASE_LOST',
+        lease
+          ? `${primaryOutput} is now held by ${describeHolder(lease)}, not by this job's coordinator`
+          : `${primaryOutput} is held by no run (its coordinator ended or the output was removed)`,
+      );
+    },
+  };
+}
+
 /**
  * The commit protocol over every output directory of a run. Attempts stage their files under
  * `_temporary/` (`Storage.stage`); a partition is committed by making its files visible under
@@ -41,8 +94,10 @@ export class OutputCommitter {
 
   constructor(
     private readonly storage: Storage,
-    /** Output directories; the first is the primary (manifest and the main `_SUCCESS`). */
+    /** Output directories; the first is the primary (manifest, lease and the main `_SUCCESS`). */
     private readonly dirs: string[],
+    /** Checked before every commit and before `_SUCCESS`. */
+    private readonly owner: Ownership,
   ) {
     this.manifestDir = joinUri(dirs[0]!, '_manifest');
   }
@@ -93,6 +148,7 @@ export class OutputCommitter {
 
   /** Commits one partition: makes its staged files visible under their `part-` names, then writes its manifest entry. */
   async commit(partition: Partition, result: PartitionResult): Promise<ManifestEntry> {
+    await this.owner.check();
     for (const f of result.outputs) await this.storage.commitStaged(f.temp, f.final);
     const entry: ManifestEntry = {
       id: partition.id,
@@ -105,8 +161,24 @@ export class OutputCommitter {
       committedAt: new Date().toISOString(),
       ...(result.facts && Object.keys(result.facts).length ? { facts: result.facts } : {}),
     };
-    await this.storage.writeAtomic(joinUri(this.manifestDir, `p${pad(partition.id)}.json`), JSON.stringify(entry));
+    await this.storage.writeAtomic(manifestEntryUri(this.dirs[0]!, partition.id), JSON.stringify(entry));
     return entry;
+  }
+
+  /** The committed entry of a partition, or undefined. */
+  entry(partitionId: number): Promise<ManifestEntry | undefined> {
+    return this.readJson<ManifestEntry>(manifestEntryUri(this.dirs[0]!, partitionId));
+  }
+
+  /** The run record (`_manifest/run.json`), or undefined. */
+  runRecord(): Promise<RunRecord | undefined> {
+    return this.readJson<RunRecord>(joinUri(this.manifestDir, 'run.json'));
+  }
+
+  /** Ids of the partitions of `partitions` that have no manifest entry (storage is the truth, not messages). */
+  async missing(partitions: Partition[]): Promise<Partition[]> {
+    const present = new Set(await this.storage.children(this.manifestDir));
+    return partitions.filter((p) => !present.has(manifestEntryName(p.id)));
   }
 
   /** Removes what an abandoned attempt left under `_temporary/`. */
@@ -117,6 +189,7 @@ export class OutputCommitter {
   /** Writes `_SUCCESS` (the run summary) into every output directory, the primary last. */
   async succeed(summary: unknown): Promise<void> {
     const text = JSON.stringify(summary, null, 2) + '\n';
+    await this.owner.check();
     await this.removeTemporaries();
     for (const dir of [...this.dirs.slice(1), this.dirs[0]!]) await this.storage.writeAtomic(joinUri(dir, '_SUCCESS'), text);
   }

@@ -6,7 +6,8 @@ import { applySet, type LoadedConfig } from '../config/load.js';
 import { outputDirs, type Graph } from '../graph/build.js';
 import type { Storage } from '../storage/index.js';
 import { overBudget } from './budget.js';
-import { OutputCommitter, type ManifestEntry } from './commit.js';
+import { OutputCommitter, partitionWhere as where, runKeyOf, type ManifestEntry } from './commit.js';
+import { OutputLease } from './lease.js';
 import { LiveCounters, addCounts, emptyCounts } from './counts.js';
 import type { PartitionResult } from './partition.js';
 import { attemptPartition, type AttemptPolicy } from './attempts.js';
@@ -83,8 +84,39 @@ export async function run(loaded: LoadedConfig, graph: Graph, storage: Storage, 
   const plan = await planPartitions(graph);
   afterPlanFaults(); // test-only (SLUICE_FAULT), a no-op otherwise
   const facts = await describeStages(graph);
-  const committer = new OutputCommitter(storage, outputDirs(graph));
   const fresh = { planFingerprint: plan.fingerprint, configFingerprint: configFingerprint(graph, facts), partitions: plan.partitions, createdAt: started.toISOString() };
+  const runId = `${started.getTime().toString(36)}-${randomBytes(3).toString('hex')}`;
+  const dirs = outputDirs(graph);
+  const notes: string[] = [];
+  // Nothing is written before the lease is ours: a second run on a live output changes nothing.
+  const lease = await writing(dirs, () =>
+    OutputLease.acquire(storage, dirs[0]!, {
+      runId,
+      runKey: runKeyOf(dirs[0]!, fresh.planFingerprint, fresh.configFingerprint),
+      startTime: started,
+      onTakeover: (line) => notes.push(line),
+    }),
+  );
+  try {
+    return await runUnderLease(loaded, graph, storage, options, { started, plan, facts, fresh, runId, lease, notes });
+  } finally {
+    await lease.release().catch(() => undefined);
+  }
+}
+
+interface LeasedRun {
+  started: Date;
+  plan: Awaited<ReturnType<typeof planPartitions>>;
+  facts: Record<string, Json>;
+  fresh: Parameters<OutputCommitter['prepare']>[0];
+  runId: string;
+  lease: OutputLease;
+  notes: string[];
+}
+
+async function runUnderLease(loaded: LoadedConfig, graph: Graph, storage: Storage, options: RunOptions, l: LeasedRun): Promise<RunSummary> {
+  const { started, plan, facts, fresh, runId } = l;
+  const committer = new OutputCommitter(storage, outputDirs(graph), l.lease);
   const { record, committed } = await writing(outputDirs(graph), () => committer.prepare(fresh, options.overwrite ?? false));
   const resumed = committed.size;
   const todo = record.partitions.filter((p) => !committed.has(p.id));
@@ -93,7 +125,6 @@ export async function run(loaded: LoadedConfig, graph: Graph, storage: Storage, 
   for (const e of committed.values()) counters.add(e.counts.read, e.counts.written, e.counts.failed);
   const base = counters.snapshot();
 
-  const runId = `${started.getTime().toString(36)}-${randomBytes(3).toString('hex')}`;
   const abort = new AbortController();
   let stopReason: SluiceError | undefined;
   const stop = (reason: SluiceError) => {
@@ -129,6 +160,7 @@ export async function run(loaded: LoadedConfig, graph: Graph, storage: Storage, 
     warnings.push(message);
     progress?.warn?.(message);
   };
+  for (const line of l.notes) warn(line, line);
   const policy: AttemptPolicy = {
     maxAttempts: graph.config.execution.maxAttempts,
     partitionTimeoutMs: graph.config.execution.partitionTimeoutMs,
@@ -160,6 +192,7 @@ export async function run(loaded: LoadedConfig, graph: Graph, storage: Storage, 
       try {
         committed.set(partition.id, await committer.commit(partition, result));
       } catch (err) {
+        if (err instanceof SluiceError) return void stop(err); // the lease is lost: one line saying to whom
         stop(new SluiceError('RUN_FAILED', `cannot commit partition ${partition.id} (${where(partition)}): ${describeError(err)}`, { cause: err }));
         return;
       }
@@ -236,11 +269,6 @@ async function writing<T>(dirs: string[], work: () => Promise<T>): Promise<T> {
     if (err instanceof SluiceError) throw err;
     throw new SluiceError('RUN_FAILED', `cannot write the output ${dirs.join(', ')}: ${describeIoError(err)}`, { cause: err });
   }
-}
-
-function where(p: Partition): string {
-  if (p.files && p.files.length > 1) return `${p.source} and ${p.files.length - 1} more file${p.files.length > 2 ? 's' : ''}`;
-  return p.split ? `${p.source} bytes ${p.start}-${p.end}` : p.source;
 }
 
 /**

@@ -31,6 +31,14 @@ export interface StorageBackend {
   /** Writes an object whole, atomically: a reader sees the old object or the new one, never a part. */
   writeAtomic(uri: string, data: string | Uint8Array): Promise<void>;
   /**
+   * Writes an object whole only when nothing exists at `uri`, in one atomic step: true when this
+   * call created it, false when an object was already there (and is left as it is). Two callers
+   * racing on one URI: exactly one gets true. Local: a hard link of a finished temporary file
+   * (link(2) fails on an existing name); S3: a PUT with `If-None-Match: *`; GCS: an upload with
+   * `ifGenerationMatch: 0`. Output leases are built on it (src/runtime/lease.ts).
+   */
+  createExclusive(uri: string, data: string | Uint8Array): Promise<boolean>;
+  /**
    * Opens an output that becomes visible at `final` only when `commitStaged(staging, final)` runs:
    * the first half of the commit protocol. `staging` (a URI under `_temporary/`, never a `part-`
    * name) is where the backend keeps what the commit needs, so the commit may run in another
