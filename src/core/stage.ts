@@ -141,6 +141,11 @@ export interface SourceDefinition<Options = any> extends BaseDefinition<Options>
   kind: 'source';
   accepts: 'Partition';
   emits: 'RawRecord';
+  /**
+   * The files, directories or patterns this source reads (resolved URIs), so that no sink may
+   * write there; default: the `uri` option, resolved.
+   */
+  inputs?(options: Options, ctx: StageContext): string[];
   /** Lists the input and cuts it into partitions, deterministically. */
   plan(options: Options, ctx: StageContext): Promise<Omit<Partition, 'id' | 'of'>[]>;
   create(options: Options, ctx: StageContext): SourceInstance | Promise<SourceInstance>;

@@ -8,6 +8,7 @@ import { isModuleType } from '../config/schema.js';
 import { displayName, resolveUri, type Storage } from '../storage/index.js';
 import { isStorageFailure } from '../storage/errors.js';
 import type { Registry } from './registry.js';
+import { overlap } from './overlap.js';
 
 /** One resolved stage of a graph: its definition, its options (defaults applied), its config path. */
 export interface GraphStage<D extends StageDefinition = StageDefinition> {
@@ -128,6 +129,10 @@ export function buildGraph(loaded: LoadedConfig, registry: Registry, storage: St
     const other = dirs.get(dir);
     if (other) problems.push(`${s.path}/uri: writes to ${dir}, which ${other} already writes to; give each sink its own directory`);
     dirs.set(dir, s.path);
+    for (const input of sourceInputs(source)) {
+      const why = overlap(input, dir);
+      if (why) problems.push(`${s.path}/uri: writes to ${dir}, where the source reads (${source.path}/uri: ${input}): ${why}; give the sink a directory outside the input`);
+    }
   }
   if (problems.length) throw new SluiceError('CONFIG_INVALID', problems);
 
@@ -143,6 +148,13 @@ export function buildGraph(loaded: LoadedConfig, registry: Registry, storage: St
     workers,
     summary: `${names.join(' → ')} (+ errors ${errors.def.type})`,
   });
+}
+
+/** What a source reads, resolved: its `inputs` hook, else its `uri` option. */
+function sourceInputs(source: GraphStage<SourceDefinition>): string[] {
+  if (source.def.inputs) return source.def.inputs(source.options, source.ctx);
+  const uri = source.options.uri;
+  return typeof uri === 'string' ? [source.ctx.resolve(uri)] : [];
 }
 
 function hint(accepts: string): string {
