@@ -15,6 +15,7 @@ import { outputDirs, type Graph } from '../graph/build.js';
 import { overBudget } from '../runtime/budget.js';
 import { OutputCommitter, manifestEntryUri, type ManifestEntry } from '../runtime/commit.js';
 import { OutputLease } from '../runtime/lease.js';
+import { sinkCommits } from '../runtime/sink-commits.js';
 import { addCounts, emptyCounts } from '../runtime/counts.js';
 import { configFingerprint, planPartitions } from '../runtime/plan.js';
 import type { ProgressReporter } from '../runtime/progress.js';
@@ -108,8 +109,9 @@ interface Leased {
 async function coordinateUnderLease(loaded: LoadedConfig, graph: Graph, storage: Storage, options: DistributedRunOptions, w: Wiring, l: Leased): Promise<DistributedSummary> {
   const { queue, events, log } = w;
   const { plan, facts, outputs, fresh, runKey } = l;
-  const committer = new OutputCommitter(storage, outputs, l.lease);
+  const committer = new OutputCommitter(storage, outputs, l.lease, sinkCommits(graph));
   const { record, committed } = await committer.prepare(fresh, options.overwrite ?? false, { keepTemporaries: true });
+  await committer.publishPending(record.partitions, committed);
   const resumed = committed.size;
   const total = record.partitions.length;
   const budget = { maxErrors: graph.config.execution.maxErrors, maxErrorRate: graph.config.execution.maxErrorRate };

@@ -9,6 +9,7 @@
 import { SluiceError } from '../core/errors.js';
 import { OutputCommitter, coordinatorLease, type ManifestEntry } from '../runtime/commit.js';
 import type { PartitionResult } from '../runtime/partition.js';
+import { NO_SINK_COMMITS, type SinkCommits } from '../runtime/sink-commits.js';
 import type { Storage } from '../storage/index.js';
 import type { PartitionJob } from './jobs.js';
 
@@ -20,24 +21,24 @@ export type CommitOutcome = { entry: ManifestEntry; duplicate?: boolean } | { su
  * config: the attempt is discarded) or the partition is already committed (the attempt is
  * discarded; the committed entry is returned).
  */
-export async function commitAttempt(storage: Storage, job: PartitionJob, result: PartitionResult): Promise<CommitOutcome> {
-  const committer = new OutputCommitter(storage, job.outputs, coordinatorLease(storage, job.outputs[0]!, job.runKey));
+export async function commitAttempt(storage: Storage, job: PartitionJob, result: PartitionResult, sinks: SinkCommits = NO_SINK_COMMITS): Promise<CommitOutcome> {
+  const committer = new OutputCommitter(storage, job.outputs, coordinatorLease(storage, job.outputs[0]!, job.runKey), sinks);
   const primary = job.outputs[0]!;
   const run = await committer.runRecord();
   if (!run || run.planFingerprint !== job.planFingerprint || run.configFingerprint !== job.configFingerprint) {
-    await committer.discard(result);
+    await committer.discard(job.partition, result);
     return { superseded: `${primary} no longer holds this run's output (it was removed or overwritten by another run)` };
   }
   const existing = await committer.entry(job.partition.id);
   if (existing) {
-    await committer.discard(result);
+    await committer.discard(job.partition, result);
     return { entry: existing, duplicate: true };
   }
   try {
     return { entry: await committer.commit(job.partition, result) };
   } catch (err) {
     if (!(err instanceof SluiceError) || err.code !== 'LEASE_LOST') throw err;
-    await committer.discard(result);
+    await committer.discard(job.partition, result);
     return { superseded: err.message };
   }
 }

@@ -61,10 +61,10 @@ function definitionProblem(def: any, kind: StageKind): string | null {
   if (def.optionsSchema === null || typeof def.optionsSchema !== 'object') missing.push('optionsSchema');
   for (const fn of REQUIRED[kind]) if (typeof def[fn] !== 'function') missing.push(`${fn}()`);
   if (missing.length) return `its ${kind} stage definition lacks ${missing.join(', ')}`;
-  // accepts/emits are checked on the graph's edges like a built-in's (build.ts); a missing tag
-  // would read as "expects undefined", so say it here.
-  if (typeof def.accepts !== 'string' || typeof def.emits !== 'string') {
-    return `its ${kind} stage definition lacks accepts/emits (a ${kind} stage accepts ${KIND_EDGES[kind][0]} and emits ${KIND_EDGES[kind][1]})`;
+  // A stage's edges follow from its kind; a definition may still state them, but not otherwise.
+  const [accepts, emits] = KIND_EDGES[kind];
+  if ((def.accepts !== undefined && def.accepts !== accepts) || (def.emits !== undefined && def.emits !== emits)) {
+    return `its ${kind} stage definition says it accepts ${def.accepts} and emits ${def.emits}, but a ${kind} stage accepts ${accepts} and emits ${emits} (leave accepts/emits out)`;
   }
   return null;
 }
@@ -115,7 +115,7 @@ export async function loadRegistry(loaded: LoadedConfig, builtins: readonly Stag
       problems.push(`${slot.path}/type: module ${JSON.stringify(slot.type)}: ${problem}`);
       continue;
     }
-    plugins.set(key, def as StageDefinition);
+    plugins.set(key, { ...def, accepts: KIND_EDGES[slot.kind][0], emits: KIND_EDGES[slot.kind][1] } as StageDefinition);
   }
   if (problems.length) throw new SluiceError('CONFIG_INVALID', problems);
   return createRegistry(builtins, plugins);

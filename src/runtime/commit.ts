@@ -1,59 +1,12 @@
-import { createHash } from 'node:crypto';
 import { SluiceError } from '../core/errors.js';
-import type { Counts, Json, Partition } from '../core/types.js';
+import type { Json, Partition } from '../core/types.js';
 import { joinUri, type Storage } from '../storage/index.js';
 import { describeHolder, leaseUri, readLease } from './lease.js';
 import type { PartitionResult } from './partition.js';
+import { NO_SINK_COMMITS, type SinkCommits } from './sink-commits.js';
+import { manifestEntryName, manifestEntryUri, type ManifestEntry, type RunRecord } from './manifest.js';
 
-/** `_manifest/run.json`: which plan and config an output belongs to, and its partitions. */
-export interface RunRecord {
-  planFingerprint: string;
-  configFingerprint: string;
-  partitions: Partition[];
-  createdAt: string;
-}
-
-/** `_manifest/p00007.json`: the commit point of partition 7, written after all its files. */
-export interface ManifestEntry {
-  id: number;
-  source: string;
-  start: number;
-  end: number;
-  counts: Counts;
-  files: string[];
-  /** The sinks' partition states (see `RowWriter.end`), by sink position; absent when none has one. */
-  states?: (Json | null)[];
-  committedAt: string;
-  /** What the stages reported about this partition, by config path (see `StageReport`). */
-  facts?: Record<string, Record<string, Json>>;
-}
-
-const pad = (n: number) => String(n).padStart(5, '0');
-
-/** `p00007.json`: the name of partition 7's manifest entry, its commit point. */
-export function manifestEntryName(partitionId: number): string {
-  return `p${pad(partitionId)}.json`;
-}
-
-/** `<primary>/_manifest/p00007.json`: partition 7's manifest entry. */
-export function manifestEntryUri(primaryOutput: string, partitionId: number): string {
-  return joinUri(primaryOutput, '_manifest', manifestEntryName(partitionId));
-}
-
-/** How messages name what a partition reads: a file, a byte range of one, or a group of files. */
-export function partitionWhere(p: Partition): string {
-  if (p.files && p.files.length > 1) return `${p.source} and ${p.files.length - 1} more file${p.files.length > 2 ? 's' : ''}`;
-  return p.split ? `${p.source} bytes ${p.start}-${p.end}` : p.source;
-}
-
-/**
- * The run's identity by output, plan and config: the same output, plan and config give the same
- * key, so a restarted distributed coordinator finds its jobs again, and workers commit under a
- * lease that carries their job's key.
- */
-export function runKeyOf(primaryOutput: string, planFingerprint: string, configFingerprint: string): string {
-  return createHash('sha256').update(JSON.stringify([primaryOutput, planFingerprint, configFingerprint])).digest('hex').slice(0, 16);
-}
+export { manifestEntryName, manifestEntryUri, partitionWhere, runKeyOf, type ManifestEntry, type RunRecord } from './manifest.js';
 
 /**
  * What the committer asks before every commit and before `_SUCCESS`: does this run still own
@@ -98,6 +51,8 @@ export class OutputCommitter {
     private readonly dirs: string[],
     /** Checked before every commit and before `_SUCCESS`. */
     private readonly owner: Ownership,
+    /** The sinks' `commit`/`abort` hooks (sink-commits.ts). */
+    private readonly sinks: SinkCommits = NO_SINK_COMMITS,
   ) {
     this.manifestDir = joinUri(dirs[0]!, '_manifest');
   }
@@ -161,8 +116,33 @@ export class OutputCommitter {
       committedAt: new Date().toISOString(),
       ...(result.facts && Object.keys(result.facts).length ? { facts: result.facts } : {}),
     };
-    await this.storage.writeAtomic(manifestEntryUri(this.dirs[0]!, partition.id), JSON.stringify(entry));
-    return entry;
+    if (!this.sinks.any) {
+      await this.storage.writeAtomic(manifestEntryUri(this.dirs[0]!, partition.id), JSON.stringify(entry));
+      return entry;
+    }
+    await this.storage.writeAtomic(manifestEntryUri(this.dirs[0]!, partition.id), JSON.stringify({ ...entry, published: false }));
+    return this.publish(partition, entry);
+  }
+
+  /** Runs the sinks' `commit` hooks of a committed entry, then records that they ran. */
+  private async publish(partition: Partition, entry: ManifestEntry): Promise<ManifestEntry> {
+    await this.sinks.commit(partition, entry.states ?? []);
+    const { published: _, ...done } = entry;
+    await this.storage.writeAtomic(manifestEntryUri(this.dirs[0]!, partition.id), JSON.stringify(done));
+    return done;
+  }
+
+  /**
+   * Publishes the committed partitions whose sink `commit` hooks did not all run (an earlier run
+   * stopped in between); updates `committed` in place. Call after `prepare`.
+   */
+  async publishPending(partitions: Partition[], committed: Map<number, ManifestEntry>): Promise<void> {
+    for (const [id, entry] of committed) {
+      if (entry.published !== false) continue;
+      await this.owner.check();
+      const partition = partitions.find((p) => p.id === id);
+      if (partition) committed.set(id, await this.publish(partition, entry));
+    }
   }
 
   /** The committed entry of a partition, or undefined. */
@@ -181,8 +161,9 @@ export class OutputCommitter {
     return partitions.filter((p) => !present.has(manifestEntryName(p.id)));
   }
 
-  /** Removes what an abandoned attempt left under `_temporary/`. */
-  async discard(result: Pick<PartitionResult, 'outputs'>): Promise<void> {
+  /** Drops an attempt that ended but will not be committed: the sinks' `abort`, then what it left under `_temporary/`. */
+  async discard(partition: Partition, result: Pick<PartitionResult, 'outputs' | 'states'>): Promise<void> {
+    await this.sinks.abort(partition, result.states);
     await Promise.all(result.outputs.map((f) => this.storage.abortStaged(f.temp, f.final)));
   }
 

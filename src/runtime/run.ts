@@ -8,6 +8,7 @@ import type { Storage } from '../storage/index.js';
 import { overBudget } from './budget.js';
 import { OutputCommitter, partitionWhere as where, runKeyOf, type ManifestEntry } from './commit.js';
 import { OutputLease } from './lease.js';
+import { sinkCommits } from './sink-commits.js';
 import { LiveCounters, addCounts, emptyCounts } from './counts.js';
 import type { PartitionResult } from './partition.js';
 import { attemptPartition, type AttemptPolicy } from './attempts.js';
@@ -51,20 +52,6 @@ export interface RunSummary {
   stageFacts: Record<string, Json>;
   /** Warnings stages gave during this run (each once), e.g. a stage that leaks tensors. */
   warnings: string[];
-}
-
-/**
- * A worker's request to run a partition again on a fresh worker thread with some config values
- * changed (`--set` syntax), e.g. after the wasm heap ran out of memory and aborted: the thread's
- * TensorFlow.js backend is dead, and the next attempt must use a smaller batch. The worker lets
- * the error escape uncaught, so piscina replaces the thread and rejects the task with it (custom
- * properties survive that path, not a plain rejection).
- */
-export interface WorkerResetRequest {
-  code: 'WORKER_RESET';
-  message: string;
-  /** Config values for every later attempt, e.g. `{"model.batchSize": 128}`. */
-  overrides: Record<string, Json>;
 }
 
 /** `loaded` with `overrides` applied (a copy), or undefined when nothing changes. */
@@ -116,8 +103,12 @@ interface LeasedRun {
 
 async function runUnderLease(loaded: LoadedConfig, graph: Graph, storage: Storage, options: RunOptions, l: LeasedRun): Promise<RunSummary> {
   const { started, plan, facts, fresh, runId } = l;
-  const committer = new OutputCommitter(storage, outputDirs(graph), l.lease);
-  const { record, committed } = await writing(outputDirs(graph), () => committer.prepare(fresh, options.overwrite ?? false));
+  const committer = new OutputCommitter(storage, outputDirs(graph), l.lease, sinkCommits(graph));
+  const { record, committed } = await writing(outputDirs(graph), async () => {
+    const prepared = await committer.prepare(fresh, options.overwrite ?? false);
+    await committer.publishPending(prepared.record.partitions, prepared.committed);
+    return prepared;
+  });
   const resumed = committed.size;
   const todo = record.partitions.filter((p) => !committed.has(p.id));
   const budget = { maxErrors: graph.config.execution.maxErrors, maxErrorRate: graph.config.execution.maxErrorRate };
@@ -150,7 +141,7 @@ async function runUnderLease(loaded: LoadedConfig, graph: Graph, storage: Storag
 
   const pool = options.pool ?? (todo.length ? startPool(loaded, Math.min(graph.workers, todo.length)) : undefined);
   const queue = [...todo];
-  // The config tasks carry: a worker's reset request (see WorkerResetRequest) changes it for every later task.
+  // The config tasks carry: a worker's reset request (see core/worker-reset.ts) changes it for every later task.
   let current = loaded;
   const warned = new Set<string>();
   const warnings: string[] = [];
@@ -186,7 +177,7 @@ async function runUnderLease(loaded: LoadedConfig, graph: Graph, storage: Storag
       const why = overBudget(counters.snapshot(), budget, false);
       if (why) {
         stop(new SluiceError('ERROR_BUDGET', why));
-        await committer.discard(result);
+        await committer.discard(partition, result);
         return;
       }
       try {

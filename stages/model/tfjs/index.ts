@@ -1,3 +1,4 @@
+import { WorkerResetError } from '../../../src/core/worker-reset.js';
 import { defineStage, type Chunk, type PartitionContext, type TransformInstance } from '../../../src/core/stage.js';
 import type { Failure, Json, KeyedInstance, Prediction } from '../../../src/core/types.js';
 import { mapAsync, rechunk } from '../../../src/core/stream.js';
@@ -86,19 +87,6 @@ export interface RunnerState {
   outOfMemory: number;
   /** The config path of the batch size, in `--set` syntax, e.g. `model.batchSize`. */
   batchSizeSetting: string;
-}
-
-/**
- * A request to the runtime (see WorkerResetRequest in src/runtime/run.ts): the wasm module
- * aborted, so this thread's backend is dead; run the partition again on a fresh worker thread
- * with the batch size halved.
- */
-class WorkerResetError extends Error {
-  readonly code = 'WORKER_RESET';
-  constructor(message: string, readonly overrides: Record<string, Json>) {
-    super(message);
-    this.name = 'WorkerResetError';
-  }
 }
 
 /**
