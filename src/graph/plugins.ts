@@ -11,6 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SluiceError, describeError } from '../core/errors.js';
 import type { StageDefinition } from '../core/stage.js';
 import { KIND_EDGES } from '../core/stage.js';
+import { slotEntries } from '../core/slots.js';
 import type { StageKind } from '../core/types.js';
 import type { LoadedConfig } from '../config/load.js';
 import { isModuleType } from '../config/schema.js';
@@ -25,17 +26,10 @@ interface Slot {
 
 /** Every stage slot of a raw (unvalidated) config whose `type` names a module. */
 function moduleSlots(config: Record<string, unknown>): Slot[] {
-  const slots: Slot[] = [];
-  const visit = (value: unknown, at: string, kind: StageKind) => {
+  return slotEntries(config).flatMap(({ path: at, kind, value }) => {
     const type = (value as { type?: unknown } | null)?.type;
-    if (value !== null && typeof value === 'object' && isModuleType(type)) slots.push({ path: at, kind, type });
-  };
-  for (const kind of ['source', 'decode', 'key', 'model'] as const) visit(config[kind], `/${kind}`, kind);
-  if (Array.isArray(config.post)) config.post.forEach((p, i) => visit(p, `/post/${i}`, 'post'));
-  if (Array.isArray(config.sink)) config.sink.forEach((s, i) => visit(s, `/sink/${i}`, 'sink'));
-  else visit(config.sink, '/sink', 'sink');
-  visit(config.errors, '/errors', 'sink');
-  return slots;
+    return value !== null && typeof value === 'object' && isModuleType(type) ? [{ path: at, kind, type }] : [];
+  });
 }
 
 /** The absolute file a module `type` names, resolved against the config's directory. */
