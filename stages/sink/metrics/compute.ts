@@ -2,8 +2,7 @@
  * The metrics of a merged state. Every figure is a function of the state alone, so a merged
  * state gives exactly what a single pass over all records gives.
  */
-import type { Json } from '../../../src/core/types.js';
-import { exactSumValue } from '../../../src/core/exact-sum.js';
+import { exactSumValue, type Json } from '../../../src/sdk.js';
 import type { MetricName, MetricsTask } from './schema.js';
 import type { MetricsState, MulticlassState } from './state.js';
 

@@ -1,5 +1,4 @@
-import { defineStage, type Row, type StageContext } from '../../../src/core/stage.js';
-import type { Json } from '../../../src/core/types.js';
+import { defineStage, type Row, type StageContext, type Json } from '../../../src/sdk.js';
 import { joinUri } from '../../../src/storage/index.js';
 import { computeMetrics } from './compute.js';
 import { readRow } from './read.js';

@@ -5,7 +5,7 @@
  * associative and commutative and the merged state equals the state of a single pass over all
  * records: counts and histograms bit for bit, sums to the same correctly rounded value.
  */
-import { addExact, mergeExact } from '../../../src/core/exact-sum.js';
+import { addExact, mergeExact } from '../../../src/sdk.js';
 import type { BinaryObservation, MulticlassObservation, RegressionObservation, SkipReason } from './read.js';
 import type { MetricsTask } from './schema.js';
 
