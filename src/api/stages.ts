@@ -9,10 +9,12 @@ import jsonlSource from '../../stages/source/jsonl/index.js';
 import csvSource from '../../stages/source/csv/index.js';
 import tfrecordSource from '../../stages/source/tfrecord/index.js';
 import parquetSource from '../../stages/source/parquet/index.js';
+import filesSource from '../../stages/source/files/index.js';
 import jsonDecode from '../../stages/decode/json/index.js';
 import csvDecode from '../../stages/decode/csv/index.js';
 import tfExampleDecode from '../../stages/decode/tf-example/index.js';
 import tfSequenceExampleDecode from '../../stages/decode/tf-sequence-example/index.js';
+import imageDecode from '../../stages/decode/image/index.js';
 import fieldKey from '../../stages/key/field/index.js';
 import positionKey from '../../stages/key/position/index.js';
 import tfjsModel from '../../stages/model/tfjs/index.js';
@@ -26,6 +28,7 @@ import map from '../../stages/post/map/index.js';
 import jsonlSink from '../../stages/sink/jsonl/index.js';
 import csvSink from '../../stages/sink/csv/index.js';
 import tfrecordSink from '../../stages/sink/tfrecord/index.js';
+import metricsSink from '../../stages/sink/metrics/index.js';
 
 /** Sources: `Partition → RawRecord`. */
 export const source = {
@@ -33,6 +36,7 @@ export const source = {
   csv: stageFactory<typeof csvSource, 'delimiter' | 'quote'>(csvSource),
   tfrecord: stageFactory<typeof tfrecordSource, 'compression' | 'verifyCrc'>(tfrecordSource),
   parquet: stageFactory(parquetSource),
+  files: stageFactory(filesSource),
 };
 
 /** Decoders: `RawRecord → Instance`. */
@@ -41,6 +45,7 @@ export const decode = {
   csv: stageFactory(csvDecode),
   tfExample: stageFactory(tfExampleDecode),
   tfSequenceExample: stageFactory(tfSequenceExampleDecode),
+  image: stageFactory<typeof imageDecode, 'feature' | 'channels' | 'fit' | 'scale' | 'mean' | 'std' | 'maxPixels'>(imageDecode),
 };
 
 /** Keys: `Instance → KeyedInstance`. */
@@ -72,4 +77,5 @@ export const sink = {
   jsonl: stageFactory<typeof jsonlSink, 'compression'>(jsonlSink),
   csv: stageFactory<typeof csvSink, 'delimiter' | 'compression'>(csvSink),
   tfrecord: stageFactory<typeof tfrecordSink, 'compression'>(tfrecordSink),
+  metrics: stageFactory<typeof metricsSink, 'metrics' | 'threshold' | 'thresholds' | 'topK'>(metricsSink),
 };
