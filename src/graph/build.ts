@@ -183,7 +183,7 @@ export async function checkStages(stages: GraphStage[]): Promise<void> {
     stages.map(async (s) => {
       if (!s.def.check) return [];
       try {
-        return await s.def.check(s.options as any, s.ctx);
+        return await s.def.check(s.options, s.ctx);
       } catch (err: any) {
         // Storage that is down is not a problem of the config: it fails the command (exit 1).
         if (isStorageFailure(err)) throw err;

@@ -273,7 +273,7 @@ export function summarizeFacts(graph: Graph, entries: ManifestEntry[]): Record<s
   for (const t of graph.transforms) {
     const list = ordered.flatMap((e) => (e.facts?.[t.path] ? [e.facts[t.path]!] : []));
     if (!list.length) continue;
-    out[t.path] = t.def.summarizeFacts ? t.def.summarizeFacts(list, t.options as any) : (list[list.length - 1] as Json);
+    out[t.path] = t.def.summarizeFacts ? t.def.summarizeFacts(list, t.options) : (list[list.length - 1] as Json);
   }
   return out;
 }
@@ -287,7 +287,7 @@ export async function describeStages(graph: Graph): Promise<Record<string, Json>
   for (const s of [graph.source, ...graph.transforms, ...graph.sinks, graph.errors]) {
     if (!s.def.describe) continue;
     try {
-      out[s.path] = await s.def.describe(s.options as any, s.ctx);
+      out[s.path] = await s.def.describe(s.options, s.ctx);
     } catch (err) {
       if (err instanceof SluiceError) throw err; // already one line naming its config path
       // A file that vanished between the checks and now: still a problem of the input (exit 2).
