@@ -1,4 +1,4 @@
-import type { StageDefinition } from '../src/core/stage.js';
+import type { StageDefinition } from '../src/sdk.js';
 import jsonlSource from './source/jsonl/index.js';
 import csvSource from './source/csv/index.js';
 import tfrecordSource from './source/tfrecord/index.js';

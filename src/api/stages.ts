@@ -9,10 +9,12 @@ import jsonlSource from '../../stages/source/jsonl/index.js';
 import csvSource from '../../stages/source/csv/index.js';
 import tfrecordSource from '../../stages/source/tfrecord/index.js';
 import parquetSource from '../../stages/source/parquet/index.js';
+import filesSource from '../../stages/source/files/index.js';
 import jsonDecode from '../../stages/decode/json/index.js';
 import csvDecode from '../../stages/decode/csv/index.js';
 import tfExampleDecode from '../../stages/decode/tf-example/index.js';
 import tfSequenceExampleDecode from '../../stages/decode/tf-sequence-example/index.js';
+import imageDecode from '../../stages/decode/image/index.js';
 import fieldKey from '../../stages/key/field/index.js';
 import positionKey from '../../stages/key/position/index.js';
 import tfjsModel from '../../stages/model/tfjs/index.js';
@@ -27,6 +29,7 @@ import jsonlSink from '../../stages/sink/jsonl/index.js';
 import csvSink from '../../stages/sink/csv/index.js';
 import tfrecordSink from '../../stages/sink/tfrecord/index.js';
 import parquetSink from '../../stages/sink/parquet/index.js';
+import metricsSink from '../../stages/sink/metrics/index.js';
 
 /** Sources: `Partition → RawRecord`. */
 export const source = {
@@ -34,6 +37,7 @@ export const source = {
   csv: stageFactory<typeof csvSource, 'delimiter' | 'quote'>(csvSource),
   tfrecord: stageFactory<typeof tfrecordSource, 'compression' | 'verifyCrc'>(tfrecordSource),
   parquet: stageFactory(parquetSource),
+  files: stageFactory(filesSource),
 };
 
 /** Decoders: `RawRecord → Instance`. */
@@ -42,6 +46,7 @@ export const decode = {
   csv: stageFactory(csvDecode),
   tfExample: stageFactory(tfExampleDecode),
   tfSequenceExample: stageFactory(tfSequenceExampleDecode),
+  image: stageFactory<typeof imageDecode, 'feature' | 'channels' | 'fit' | 'scale' | 'mean' | 'std' | 'maxPixels'>(imageDecode),
 };
 
 /** Keys: `Instance → KeyedInstance`. */
@@ -74,4 +79,5 @@ export const sink = {
   csv: stageFactory<typeof csvSink, 'delimiter' | 'compression'>(csvSink),
   tfrecord: stageFactory<typeof tfrecordSink, 'compression'>(tfrecordSink),
   parquet: stageFactory<typeof parquetSink, 'rowGroupRows' | 'compression'>(parquetSink),
+  metrics: stageFactory<typeof metricsSink, 'metrics' | 'threshold' | 'topK'>(metricsSink),
 };

@@ -5,6 +5,7 @@ import { createAjv, formatErrors } from './ajv.js';
 import { isModuleType, pipelineSchema } from './schema.js';
 import type { StageDefinition } from '../core/stage.js';
 import type { StageKind } from '../core/types.js';
+import { slotEntries } from '../core/slots.js';
 import { precompiledValidator } from './precompiled.js';
 import type { RawConfig } from './load.js';
 
@@ -116,10 +117,6 @@ function validatePluginOptions(config: any, registry: Registry): string[] {
     }
     Object.assign(slot, options);
   };
-  for (const kind of ['source', 'decode', 'key', 'model'] as const) check(config[kind], `/${kind}`, kind);
-  if (Array.isArray(config.post)) config.post.forEach((p: unknown, i: number) => check(p, `/post/${i}`, 'post'));
-  if (Array.isArray(config.sink)) config.sink.forEach((p: unknown, i: number) => check(p, `/sink/${i}`, 'sink'));
-  else check(config.sink, '/sink', 'sink');
-  check(config.errors, '/errors', 'sink');
+  for (const e of slotEntries(config)) check(e.value, e.path, e.kind);
   return problems;
 }

@@ -45,6 +45,10 @@ export const ERROR_CODES = {
   SIGNATURE_MISMATCH: EXIT.invalid,
   /** The output directory holds a run of another plan or config. */
   OUTPUT_CONFLICT: EXIT.invalid,
+  /** Another live run holds the output's lease (src/runtime/lease.ts). */
+  OUTPUT_BUSY: EXIT.invalid,
+  /** This run's lease on its output was taken over while it ran: it commits nothing more. */
+  LEASE_LOST: EXIT.runFailed,
   /** The error budget was exceeded. */
   ERROR_BUDGET: EXIT.runFailed,
   /** No record at all was predicted. */

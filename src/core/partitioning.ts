@@ -9,7 +9,7 @@ import type Highland from 'highland';
 import type { Readable } from 'node:stream';
 import type { Partition } from './types.js';
 import type { StageContext } from './stage.js';
-import type { FileInfo, Storage } from '../storage/types.js';
+import type { FileInfo, Storage } from './storage.js';
 import { SluiceError } from './errors.js';
 
 const MiB = 1024 * 1024;

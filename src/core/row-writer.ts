@@ -13,8 +13,8 @@ export type Compression = 'none' | 'gzip';
  * - Backpressure: when `write` returns false, the batch's promise resolves on `drain` only,
  *   so a fast producer waits for the disk instead of buffering without bound.
  * - `end()` ends the stream and resolves once it has finished (the file is complete), or
- *   rejects with the stream's error; calling it again returns the same promise (the engine
- *   ends every writer again on its failure path).
+ *   rejects with the stream's error; calling it again returns the same promise.
+ * - `abort()` destroys the stream: the staged output is abandoned, never committed.
  * - A stream error rejects the pending and every later `write`.
  * - `compression: 'gzip'` puts a zlib gzip stream in front of `out`; backpressure and errors
  *   then come through `pipeline`, and `end()` waits for the compressed bytes to be flushed.
@@ -82,6 +82,14 @@ export function createRowWriter(
         await done;
       })();
       return ending;
+    },
+    abort() {
+      // Destroying a staged output abandons it (see StorageBackend.stage); a later end() rejects.
+      error ??= new Error('the partition attempt was aborted');
+      ending ??= done.catch(() => undefined);
+      settleWaiting(error);
+      if (gzip) (target as NodeJS.ReadWriteStream & { destroy(e?: Error): void }).destroy(error);
+      (out as NodeJS.WritableStream & { destroy(e?: Error): void }).destroy(error);
     },
   };
 }

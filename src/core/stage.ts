@@ -1,6 +1,6 @@
 import type Highland from 'highland';
 import type { Failure, Json, Partition, RecordTypeName, StageKind } from './types.js';
-import type { Storage } from '../storage/types.js';
+import type { Storage } from './storage.js';
 
 /** A stream element: a chunk of records (or Failures, which pass through every stage). */
 export type Chunk<T> = Array<T | Failure>;
@@ -95,16 +95,22 @@ export interface TransformInstance<In, Out> {
 }
 
 /**
- * Writes the rows of one partition; `end` flushes and closes the partition's output.
+ * Writes the rows of one partition attempt. The lifecycle: `write(rows)` any number of times,
+ * then either `end()` (the attempt is complete; nothing may be visible yet) or `abort()` (the
+ * attempt failed or is abandoned: drop what it staged). A partition whose attempt ended is
+ * committed by the engine: its files become visible, its manifest entry (the commit point) is
+ * written, then the sink definition's `commit` runs with the state `end` returned.
  *
  * `end` may resolve to a JSON value: the partition's *state* (e.g. a metrics sink's counts and
- * sums). The engine stores it in the partition's manifest entry, the commit point, so a resumed
- * run still has the state of every partition, and hands all of them to the sink definition's
- * `finish` once every partition is committed.
+ * sums, or what an external sink staged). The engine stores it in the partition's manifest
+ * entry, so a resumed run still has the state of every partition; it hands it to `commit`, and
+ * all of them to the sink definition's `finish` once every partition is committed.
  */
 export interface RowWriter {
   write(rows: Row[]): Promise<void> | void;
   end(): Promise<Json | void>;
+  /** The attempt failed or was abandoned: release what it holds; nothing of it may ever be visible. */
+  abort?(): Promise<void> | void;
 }
 
 /** A sink opens one writer per partition. */
@@ -142,6 +148,11 @@ export interface SourceDefinition<Options = any> extends BaseDefinition<Options>
   kind: 'source';
   accepts: 'Partition';
   emits: 'RawRecord';
+  /**
+   * The files, directories or patterns this source reads (resolved URIs), so that no sink may
+   * write there; default: the `uri` option, resolved.
+   */
+  inputs?(options: Options, ctx: StageContext): string[];
   /** Lists the input and cuts it into partitions, deterministically. */
   plan(options: Options, ctx: StageContext): Promise<Omit<Partition, 'id' | 'of'>[]>;
   create(options: Options, ctx: StageContext): SourceInstance | Promise<SourceInstance>;
@@ -196,6 +207,22 @@ export interface SinkDefinition<Options = any> extends BaseDefinition<Options> {
    * }
    */
   finish?(options: Options, states: Json[], ctx: StageContext): Promise<SinkReport>;
+  /**
+   * Publishes one committed partition: runs after its files are visible and its manifest entry
+   * is written, with the state its writer's `end()` returned (null when none). An external sink
+   * delivers here (stage rows in `write`, send them in `commit`), so a failed or retried attempt
+   * delivers nothing. It must be idempotent (e.g. an idempotency key per partition): a throw is
+   * retried (`execution.maxAttempts`), and a run that stopped between the manifest entry and the
+   * end of `commit` calls it again when rerun.
+   *
+   * @example
+   * async commit(options, state, ctx, partition) {
+   *   await post(options.url, await ctx.storage.readAll((state as { file: string }).file), `part-${partition.id}`);
+   * }
+   */
+  commit?(options: Options, state: Json | null, ctx: StageContext, partition: Partition): Promise<void>;
+  /** An attempt that ended but will never be committed (the run stopped, another attempt won), with its state. */
+  abort?(options: Options, state: Json | null, ctx: StageContext, partition: Partition): Promise<void>;
 }
 
 /** What a sink's `finish` reports at the end of a run. */

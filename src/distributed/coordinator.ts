@@ -5,6 +5,7 @@
  * enqueues one BullMQ job per uncommitted partition and waits while `sluice worker` processes
  * run and commit them. It writes `_SUCCESS` once every partition is in the manifest.
  */
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, QueueEvents } from 'bullmq';
 import { SluiceError, describeError } from '../core/errors.js';
@@ -12,17 +13,18 @@ import type { Json } from '../core/types.js';
 import type { LoadedConfig } from '../config/load.js';
 import { outputDirs, type Graph } from '../graph/build.js';
 import { overBudget } from '../runtime/budget.js';
-import { OutputCommitter, type ManifestEntry } from '../runtime/commit.js';
+import { OutputCommitter, manifestEntryUri, type ManifestEntry } from '../runtime/commit.js';
+import { OutputLease } from '../runtime/lease.js';
+import { sinkCommits } from '../runtime/sink-commits.js';
 import { addCounts, emptyCounts } from '../runtime/counts.js';
 import { configFingerprint, planPartitions } from '../runtime/plan.js';
 import type { ProgressReporter } from '../runtime/progress.js';
 import { describeStages, summarizeFacts, type RunSummary } from '../runtime/run.js';
 import { finishSinks } from '../runtime/finish.js';
 import { versions } from '../runtime/versions.js';
-import { joinUri, type Storage } from '../storage/index.js';
+import type { Storage } from '../storage/index.js';
 import { jobIdOf, partitionWhere, runKeyOf, type PartitionJob, type PartitionOutcome } from './jobs.js';
 import { QUEUE_NAME, RedisWatch, bullConnection, printableUrl, within } from './redis.js';
-import { manifestEntryUri } from './worker-commit.js';
 
 export interface DistributedRunOptions {
   overwrite?: boolean;
@@ -74,16 +76,44 @@ interface Wiring {
 }
 
 async function coordinate(loaded: LoadedConfig, graph: Graph, storage: Storage, options: DistributedRunOptions, w: Wiring): Promise<DistributedSummary> {
-  const { queue, events, log } = w;
+  const log = w.log;
   const plan = await planPartitions(graph);
   const facts = await describeStages(graph);
   const outputs = outputDirs(graph);
-  const committer = new OutputCommitter(storage, outputs);
   const fresh = { planFingerprint: plan.fingerprint, configFingerprint: configFingerprint(graph, facts), partitions: plan.partitions, createdAt: w.started.toISOString() };
+  // The key follows from the output and fingerprints: a restarted coordinator has the same one.
+  const runKey = runKeyOf(outputs[0]!, fresh.planFingerprint, fresh.configFingerprint);
+  // Workers commit under this lease (their job's run key must match it); nothing is written before it is ours.
+  const lease = await OutputLease.acquire(storage, outputs[0]!, {
+    runId: `${w.started.getTime().toString(36)}-${randomBytes(3).toString('hex')}`,
+    runKey,
+    startTime: w.started,
+    onTakeover: log,
+  });
+  try {
+    return await coordinateUnderLease(loaded, graph, storage, options, w, { plan, facts, outputs, fresh, runKey, lease });
+  } finally {
+    await lease.release().catch(() => undefined);
+  }
+}
+
+interface Leased {
+  plan: Awaited<ReturnType<typeof planPartitions>>;
+  facts: Record<string, Json>;
+  outputs: string[];
+  fresh: Parameters<OutputCommitter['prepare']>[0];
+  runKey: string;
+  lease: OutputLease;
+}
+
+async function coordinateUnderLease(loaded: LoadedConfig, graph: Graph, storage: Storage, options: DistributedRunOptions, w: Wiring, l: Leased): Promise<DistributedSummary> {
+  const { queue, events, log } = w;
+  const { plan, facts, outputs, fresh, runKey } = l;
+  const committer = new OutputCommitter(storage, outputs, l.lease, sinkCommits(graph));
   const { record, committed } = await committer.prepare(fresh, options.overwrite ?? false, { keepTemporaries: true });
+  await committer.publishPending(record.partitions, committed);
   const resumed = committed.size;
   const total = record.partitions.length;
-  const runKey = runKeyOf(outputs[0]!, record.planFingerprint, record.configFingerprint);
   const budget = { maxErrors: graph.config.execution.maxErrors, maxErrorRate: graph.config.execution.maxErrorRate };
   const base = sum([...committed.values()].map((e) => e.counts));
 
@@ -238,8 +268,7 @@ async function coordinate(loaded: LoadedConfig, graph: Graph, storage: Storage, 
   await dispatch;
 
   // Every partition must have its commit point in the manifest: trust storage, not messages.
-  const present = new Set(await storage.children(joinUri(outputs[0]!, '_manifest')));
-  const missing = record.partitions.filter((p) => !present.has(`p${String(p.id).padStart(5, '0')}.json`));
+  const missing = await committer.missing(record.partitions);
   if (missing.length) {
     throw new SluiceError('RUN_FAILED', `the workers reported ${missing.length} partition(s) committed that have no manifest entry (first: ${missing[0]!.id}); run the same command again to redo them`);
   }

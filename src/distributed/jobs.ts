@@ -3,7 +3,6 @@
  * that has never seen the config needs (the loaded config, the partition, the output), and
  * what a worker answers when the partition is committed.
  */
-import { createHash } from 'node:crypto';
 import type { LoadedConfig } from '../config/load.js';
 import type { Partition } from '../core/types.js';
 import type { ManifestEntry } from '../runtime/commit.js';
@@ -27,20 +26,9 @@ export type PartitionOutcome =
   | { entry: ManifestEntry; worker: string; seconds: number; duplicate?: boolean }
   | { superseded: string; worker: string };
 
-/**
- * The run's identity: the same output, plan and config give the same key, so a restarted
- * coordinator finds its jobs again and re-enqueueing is a no-op.
- */
-export function runKeyOf(primaryOutput: string, planFingerprint: string, configFingerprint: string): string {
-  return createHash('sha256').update(JSON.stringify([primaryOutput, planFingerprint, configFingerprint])).digest('hex').slice(0, 16);
-}
-
 /** `3f9c…-p00007`: deterministic per run and partition (BullMQ ids must not contain ':'). */
 export function jobIdOf(runKey: string, partitionId: number): string {
   return `${runKey}-p${String(partitionId).padStart(5, '0')}`;
 }
 
-/** Where a partition reads from, for messages: a file, or a byte range of one. */
-export function partitionWhere(p: Partition): string {
-  return p.split ? `${p.source} bytes ${p.start}-${p.end}` : p.source;
-}
+export { partitionWhere, runKeyOf } from '../runtime/commit.js';

@@ -10,7 +10,11 @@ import { Worker, type Job } from 'bullmq';
 import { SluiceError, describeError } from '../core/errors.js';
 import { LiveCounters } from '../runtime/counts.js';
 import { startPool, type PartitionPool } from '../runtime/pool.js';
-import { storageFor } from '../storage/index.js';
+import { storageFor, type Storage } from '../storage/index.js';
+import { buildGraph } from '../graph/build.js';
+import { loadRegistry } from '../graph/plugins.js';
+import { sinkCommits, type SinkCommits } from '../runtime/sink-commits.js';
+import { builtinStages } from '../../stages/index.js';
 import { partitionWhere, type PartitionJob, type PartitionOutcome } from './jobs.js';
 import { QUEUE_NAME, RedisWatch, bullConnection, printableUrl, within } from './redis.js';
 import { commitAttempt } from './worker-commit.js';
@@ -53,6 +57,18 @@ export async function runWorkerProcess(o: WorkerProcessOptions): Promise<void> {
   let active = 0;
   let lastActivity = Date.now();
 
+  // The sinks' commit hooks of each run's config (built once per run key: a graph costs no I/O).
+  const hooks = new Map<string, Promise<SinkCommits>>();
+  const commitsFor = (job: PartitionJob, storage: Storage): Promise<SinkCommits> => {
+    let h = hooks.get(job.runKey);
+    if (!h) {
+      h = loadRegistry(job.loaded, builtinStages).then((registry) => sinkCommits(buildGraph(job.loaded, registry, storage)));
+      h.catch(() => hooks.delete(job.runKey));
+      hooks.set(job.runKey, h);
+    }
+    return h;
+  };
+
   const processor = async (job: Job<PartitionJob, PartitionOutcome>): Promise<PartitionOutcome> => {
     const data = job.data;
     const p = data.partition;
@@ -70,7 +86,8 @@ export async function runWorkerProcess(o: WorkerProcessOptions): Promise<void> {
     try {
       const result = await pool.run({ loaded: data.loaded, partition: p, runId: `${data.runKey}-${tag}`, attempt: job.attemptsStarted, counters: counters.buffer });
       // Storage as the job's config sets it up (its `storage` section: endpoints, regions).
-      const outcome = await commitAttempt(storageFor(data.loaded.config), data, result);
+      const storage = storageFor(data.loaded.config);
+      const outcome = await commitAttempt(storage, data, result, await commitsFor(data, storage));
       const seconds = (performance.now() - t0) / 1000;
       if ('superseded' in outcome) {
         o.log(`sluice worker: ${label}: not committed: ${outcome.superseded}`);

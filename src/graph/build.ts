@@ -8,6 +8,8 @@ import { isModuleType } from '../config/schema.js';
 import { displayName, resolveUri, type Storage } from '../storage/index.js';
 import { isStorageFailure } from '../storage/errors.js';
 import type { Registry } from './registry.js';
+import { overlap } from './overlap.js';
+import { slotEntries } from '../core/slots.js';
 
 /** One resolved stage of a graph: its definition, its options (defaults applied), its config path. */
 export interface GraphStage<D extends StageDefinition = StageDefinition> {
@@ -72,16 +74,17 @@ export function buildGraph(loaded: LoadedConfig, registry: Registry, storage: St
     return Object.freeze({ def, options, path, ctx, plugin: isModuleType(cfg.type), label: `${path} (${def.type})` });
   };
 
-  const source = resolve('source', config.source, '/source') as GraphStage<SourceDefinition> | undefined;
-  const transforms = [
-    resolve('decode', config.decode, '/decode'),
-    resolve('key', config.key, '/key'),
-    resolve('model', config.model, '/model'),
-    ...config.post.map((p, i) => resolve('post', p, `/post/${i}`)),
-  ] as (GraphStage<TransformDefinition> | undefined)[];
-  const sinkPath = (i: number) => (Array.isArray(loaded.config.sink) ? `/sink/${i}` : '/sink');
-  const sinks = config.sink.map((s, i) => resolve('sink', s, sinkPath(i))) as (GraphStage<SinkDefinition> | undefined)[];
-  const errors = resolve('sink', config.errors, '/errors') as GraphStage<SinkDefinition> | undefined;
+  // One pass over the slot table (core/slots.ts); paths as the user wrote them (`/sink` or `/sink/0`).
+  const rawSinkList = Array.isArray(loaded.config.sink);
+  const resolved = slotEntries(config as unknown as Record<string, unknown>).map((e) => {
+    const path = e.slot.key === 'sink' && !rawSinkList ? '/sink' : e.path;
+    return { key: e.slot.key, stage: resolve(e.kind, e.value as StageConfig, path) };
+  });
+  const of = (key: string) => resolved.filter((r) => r.key === key).map((r) => r.stage);
+  const source = of('source')[0] as GraphStage<SourceDefinition> | undefined;
+  const transforms = [...of('decode'), ...of('key'), ...of('model'), ...of('post')] as (GraphStage<TransformDefinition> | undefined)[];
+  const sinks = of('sink') as (GraphStage<SinkDefinition> | undefined)[];
+  const errors = of('errors')[0] as GraphStage<SinkDefinition> | undefined;
   if (problems.length || !source || !errors || transforms.some((t) => !t) || sinks.some((s) => !s)) {
     throw new SluiceError('CONFIG_INVALID', problems);
   }
@@ -130,6 +133,10 @@ export function buildGraph(loaded: LoadedConfig, registry: Registry, storage: St
     const other = dirs.get(place);
     if (other) problems.push(`${s.path}/uri: writes to ${dir}, which ${other} already writes to; give each sink its own directory`);
     dirs.set(place, s.path);
+    for (const input of sourceInputs(source)) {
+      const why = overlap(input, dir);
+      if (why) problems.push(`${s.path}/uri: writes to ${dir}, where the source reads (${source.path}/uri: ${input}): ${why}; give the sink a directory outside the input`);
+    }
   }
   if (problems.length) throw new SluiceError('CONFIG_INVALID', problems);
 
@@ -145,6 +152,13 @@ export function buildGraph(loaded: LoadedConfig, registry: Registry, storage: St
     workers,
     summary: `${names.join(' → ')} (+ errors ${errors.def.type})`,
   });
+}
+
+/** What a source reads, resolved: its `inputs` hook, else its `uri` option. */
+function sourceInputs(source: GraphStage<SourceDefinition>): string[] {
+  if (source.def.inputs) return source.def.inputs(source.options, source.ctx);
+  const uri = source.options.uri;
+  return typeof uri === 'string' ? [source.ctx.resolve(uri)] : [];
 }
 
 function hint(accepts: string): string {
@@ -171,7 +185,7 @@ export async function checkStages(stages: GraphStage[]): Promise<void> {
     stages.map(async (s) => {
       if (!s.def.check) return [];
       try {
-        return await s.def.check(s.options as any, s.ctx);
+        return await s.def.check(s.options, s.ctx);
       } catch (err: any) {
         // Storage that is down is not a problem of the config: it fails the command (exit 1).
         if (isStorageFailure(err)) throw err;

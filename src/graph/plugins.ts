@@ -11,6 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SluiceError, describeError } from '../core/errors.js';
 import type { StageDefinition } from '../core/stage.js';
 import { KIND_EDGES } from '../core/stage.js';
+import { slotEntries } from '../core/slots.js';
 import type { StageKind } from '../core/types.js';
 import type { LoadedConfig } from '../config/load.js';
 import { isModuleType } from '../config/schema.js';
@@ -25,17 +26,10 @@ interface Slot {
 
 /** Every stage slot of a raw (unvalidated) config whose `type` names a module. */
 function moduleSlots(config: Record<string, unknown>): Slot[] {
-  const slots: Slot[] = [];
-  const visit = (value: unknown, at: string, kind: StageKind) => {
+  return slotEntries(config).flatMap(({ path: at, kind, value }) => {
     const type = (value as { type?: unknown } | null)?.type;
-    if (value !== null && typeof value === 'object' && isModuleType(type)) slots.push({ path: at, kind, type });
-  };
-  for (const kind of ['source', 'decode', 'key', 'model'] as const) visit(config[kind], `/${kind}`, kind);
-  if (Array.isArray(config.post)) config.post.forEach((p, i) => visit(p, `/post/${i}`, 'post'));
-  if (Array.isArray(config.sink)) config.sink.forEach((s, i) => visit(s, `/sink/${i}`, 'sink'));
-  else visit(config.sink, '/sink', 'sink');
-  visit(config.errors, '/errors', 'sink');
-  return slots;
+    return value !== null && typeof value === 'object' && isModuleType(type) ? [{ path: at, kind, type }] : [];
+  });
 }
 
 /** The absolute file a module `type` names, resolved against the config's directory. */
@@ -61,10 +55,10 @@ function definitionProblem(def: any, kind: StageKind): string | null {
   if (def.optionsSchema === null || typeof def.optionsSchema !== 'object') missing.push('optionsSchema');
   for (const fn of REQUIRED[kind]) if (typeof def[fn] !== 'function') missing.push(`${fn}()`);
   if (missing.length) return `its ${kind} stage definition lacks ${missing.join(', ')}`;
-  // accepts/emits are checked on the graph's edges like a built-in's (build.ts); a missing tag
-  // would read as "expects undefined", so say it here.
-  if (typeof def.accepts !== 'string' || typeof def.emits !== 'string') {
-    return `its ${kind} stage definition lacks accepts/emits (a ${kind} stage accepts ${KIND_EDGES[kind][0]} and emits ${KIND_EDGES[kind][1]})`;
+  // A stage's edges follow from its kind; a definition may still state them, but not otherwise.
+  const [accepts, emits] = KIND_EDGES[kind];
+  if ((def.accepts !== undefined && def.accepts !== accepts) || (def.emits !== undefined && def.emits !== emits)) {
+    return `its ${kind} stage definition says it accepts ${def.accepts} and emits ${def.emits}, but a ${kind} stage accepts ${accepts} and emits ${emits} (leave accepts/emits out)`;
   }
   return null;
 }
@@ -115,7 +109,7 @@ export async function loadRegistry(loaded: LoadedConfig, builtins: readonly Stag
       problems.push(`${slot.path}/type: module ${JSON.stringify(slot.type)}: ${problem}`);
       continue;
     }
-    plugins.set(key, def as StageDefinition);
+    plugins.set(key, { ...def, accepts: KIND_EDGES[slot.kind][0], emits: KIND_EDGES[slot.kind][1] } as StageDefinition);
   }
   if (problems.length) throw new SluiceError('CONFIG_INVALID', problems);
   return createRegistry(builtins, plugins);

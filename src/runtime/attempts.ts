@@ -8,8 +8,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SluiceError, describeIoError } from '../core/errors.js';
 import type { Partition } from '../core/types.js';
 import type { LoadedConfig } from '../config/load.js';
-import type { WorkerResetRequest } from './run.js';
+import { isWorkerReset, type WorkerResetError } from '../core/worker-reset.js';
 import type { PartitionResult } from './partition.js';
+import { partitionWhere as where } from './commit.js';
 import type { PartitionPool } from './pool.js';
 import type { PartitionTask } from './worker.js';
 import { AttemptSlot, type CallRange, type SkippedCall } from './watchdog.js';
@@ -28,19 +29,15 @@ export interface AttemptPolicy {
   /** Told about every failed attempt that will be retried, in one line. */
   onRetry?: (line: string) => void;
   /**
-   * A worker asked for a fresh thread with config values changed (see WorkerResetRequest, e.g.
+   * A worker asked for a fresh thread with config values changed (see core/worker-reset.ts, e.g.
    * a halved batch after the wasm heap aborted): returns the config for this and every later
    * attempt, or undefined when the request changes nothing (it then counts as a failed attempt).
    */
-  reconfigure?: (partition: Partition, request: WorkerResetRequest) => LoadedConfig | undefined;
+  reconfigure?: (partition: Partition, request: Pick<WorkerResetError, 'message' | 'overrides'>) => LoadedConfig | undefined;
 }
 
 /** At most this many fresh-worker retries per partition (each halves a batch: 2^16 is plenty). */
 const MAX_RESETS = 16;
-
-function isResetRequest(err: unknown): err is WorkerResetRequest {
-  return (err as { code?: unknown })?.code === 'WORKER_RESET' && typeof (err as { overrides?: unknown }).overrides === 'object';
-}
 
 /** Why the coordinator stopped an attempt: the reason given to its abort signal. */
 class AttemptTimeout extends Error {
@@ -108,7 +105,7 @@ export async function attemptPartition(
         policy.onRetry?.(`partition ${partition.id} (${where(partition)}) attempt ${n}: ${reason.message}; retrying on a fresh worker thread`);
         continue; // a fresh worker thread is already starting: piscina replaced the terminated one
       }
-      if (isResetRequest(reason) && resets < MAX_RESETS) {
+      if (isWorkerReset(reason) && resets < MAX_RESETS) {
         // Not an attempt used up while the request changes the config: the retry differs.
         const next = policy.reconfigure?.(partition, reason);
         if (next) {
@@ -132,11 +129,6 @@ export async function attemptPartition(
       clearInterval(watch);
     }
   }
-}
-
-function where(p: Partition): string {
-  if (p.files && p.files.length > 1) return `${p.source} and ${p.files.length - 1} more file${p.files.length > 2 ? 's' : ''}`;
-  return p.split ? `${p.source} bytes ${p.start}-${p.end}` : p.source;
 }
 
 /** Why the attempt in `slot` must be stopped now, or undefined. */

@@ -1,32 +1,38 @@
 import { SluiceError } from '../core/errors.js';
-import type { Counts, Json, Partition } from '../core/types.js';
+import type { Json, Partition } from '../core/types.js';
 import { joinUri, type Storage } from '../storage/index.js';
 import { isPartFile, type PartitionResult } from './partition.js';
+import { describeHolder, leaseUri, readLease } from './lease.js';
+import { NO_SINK_COMMITS, type SinkCommits } from './sink-commits.js';
+import { manifestEntryName, manifestEntryUri, type ManifestEntry, type RunRecord } from './manifest.js';
 
-/** `_manifest/run.json`: which plan and config an output belongs to, and its partitions. */
-export interface RunRecord {
-  planFingerprint: string;
-  configFingerprint: string;
-  partitions: Partition[];
-  createdAt: string;
+export { manifestEntryName, manifestEntryUri, partitionWhere, runKeyOf, type ManifestEntry, type RunRecord } from './manifest.js';
+
+/**
+ * What the committer asks before every commit and before `_SUCCESS`: does this run still own
+ * the output? A run holds an `OutputLease` (lease.ts); a distributed worker commits under its
+ * coordinator's lease (`coordinatorLease`).
+ */
+export interface Ownership {
+  /** Throws a SluiceError when the output is no longer this run's. */
+  check(): Promise<void>;
 }
 
-/** `_manifest/p00007.json`: the commit point of partition 7, written after all its files. */
-export interface ManifestEntry {
-  id: number;
-  source: string;
-  start: number;
-  end: number;
-  counts: Counts;
-  files: string[];
-  /** The sinks' partition states (see `RowWriter.end`), by sink position; absent when none has one. */
-  states?: (Json | null)[];
-  committedAt: string;
-  /** What the stages reported about this partition, by config path (see `StageReport`). */
-  facts?: Record<string, Record<string, Json>>;
+/** The ownership of a distributed worker: the output's lease must be held by a run of `runKey`. */
+export function coordinatorLease(storage: Storage, primaryOutput: string, runKey: string): Ownership {
+  return {
+    async check() {
+      const lease = await readLease(storage, leaseUri(primaryOutput));
+      if (lease?.runKey === runKey) return;
+      throw new SluiceError(
+        'LEASE_LOST',
+        lease
+          ? `${primaryOutput} is now held by ${describeHolder(lease)}, not by this job's coordinator`
+          : `${primaryOutput} is held by no run (its coordinator ended or the output was removed)`,
+      );
+    },
+  };
 }
-
-const pad = (n: number) => String(n).padStart(5, '0');
 
 /**
  * The commit protocol over every output directory of a run. Attempts stage their files under
@@ -41,8 +47,12 @@ export class OutputCommitter {
 
   constructor(
     private readonly storage: Storage,
-    /** Output directories; the first is the primary (manifest and the main `_SUCCESS`). */
+    /** Output directories; the first is the primary (manifest, lease and the main `_SUCCESS`). */
     private readonly dirs: string[],
+    /** Checked before every commit and before `_SUCCESS`. */
+    private readonly owner: Ownership,
+    /** The sinks' `commit`/`abort` hooks (sink-commits.ts). */
+    private readonly sinks: SinkCommits = NO_SINK_COMMITS,
   ) {
     this.manifestDir = joinUri(dirs[0]!, '_manifest');
   }
@@ -93,6 +103,7 @@ export class OutputCommitter {
 
   /** Commits one partition: makes its staged files visible under their `part-` names, then writes its manifest entry. */
   async commit(partition: Partition, result: PartitionResult): Promise<ManifestEntry> {
+    await this.owner.check();
     for (const f of result.outputs) await this.storage.commitStaged(f.temp, f.final);
     const entry: ManifestEntry = {
       id: partition.id,
@@ -105,18 +116,61 @@ export class OutputCommitter {
       committedAt: new Date().toISOString(),
       ...(result.facts && Object.keys(result.facts).length ? { facts: result.facts } : {}),
     };
-    await this.storage.writeAtomic(joinUri(this.manifestDir, `p${pad(partition.id)}.json`), JSON.stringify(entry));
-    return entry;
+    if (!this.sinks.any) {
+      await this.storage.writeAtomic(manifestEntryUri(this.dirs[0]!, partition.id), JSON.stringify(entry));
+      return entry;
+    }
+    await this.storage.writeAtomic(manifestEntryUri(this.dirs[0]!, partition.id), JSON.stringify({ ...entry, published: false }));
+    return this.publish(partition, entry);
   }
 
-  /** Removes what an abandoned attempt left under `_temporary/`. */
-  async discard(result: Pick<PartitionResult, 'outputs'>): Promise<void> {
+  /** Runs the sinks' `commit` hooks of a committed entry, then records that they ran. */
+  private async publish(partition: Partition, entry: ManifestEntry): Promise<ManifestEntry> {
+    await this.sinks.commit(partition, entry.states ?? []);
+    const { published: _, ...done } = entry;
+    await this.storage.writeAtomic(manifestEntryUri(this.dirs[0]!, partition.id), JSON.stringify(done));
+    return done;
+  }
+
+  /**
+   * Publishes the committed partitions whose sink `commit` hooks did not all run (an earlier run
+   * stopped in between); updates `committed` in place. Call after `prepare`.
+   */
+  async publishPending(partitions: Partition[], committed: Map<number, ManifestEntry>): Promise<void> {
+    for (const [id, entry] of committed) {
+      if (entry.published !== false) continue;
+      await this.owner.check();
+      const partition = partitions.find((p) => p.id === id);
+      if (partition) committed.set(id, await this.publish(partition, entry));
+    }
+  }
+
+  /** The committed entry of a partition, or undefined. */
+  entry(partitionId: number): Promise<ManifestEntry | undefined> {
+    return this.readJson<ManifestEntry>(manifestEntryUri(this.dirs[0]!, partitionId));
+  }
+
+  /** The run record (`_manifest/run.json`), or undefined. */
+  runRecord(): Promise<RunRecord | undefined> {
+    return this.readJson<RunRecord>(joinUri(this.manifestDir, 'run.json'));
+  }
+
+  /** Ids of the partitions of `partitions` that have no manifest entry (storage is the truth, not messages). */
+  async missing(partitions: Partition[]): Promise<Partition[]> {
+    const present = new Set(await this.storage.children(this.manifestDir));
+    return partitions.filter((p) => !present.has(manifestEntryName(p.id)));
+  }
+
+  /** Drops an attempt that ended but will not be committed: the sinks' `abort`, then what it left under `_temporary/`. */
+  async discard(partition: Partition, result: Pick<PartitionResult, 'outputs' | 'states'>): Promise<void> {
+    await this.sinks.abort(partition, result.states);
     await Promise.all(result.outputs.map((f) => this.storage.abortStaged(f.temp, f.final)));
   }
 
   /** Writes `_SUCCESS` (the run summary) into every output directory, the primary last. */
   async succeed(summary: unknown): Promise<void> {
     const text = JSON.stringify(summary, null, 2) + '\n';
+    await this.owner.check();
     await this.removeTemporaries();
     for (const dir of [...this.dirs.slice(1), this.dirs[0]!]) await this.storage.writeAtomic(joinUri(dir, '_SUCCESS'), text);
   }

@@ -90,6 +90,7 @@ export function guardSink(label: string, inst: SinkInstance): SinkInstance {
       return {
         write: (rows) => guarded(label, () => writer.write(rows)),
         end: () => guarded(label, () => writer.end()),
+        abort: () => guarded(label, async () => (writer.abort ? writer.abort() : undefined)),
       };
     },
     close: inst.close ? () => guarded(label, () => inst.close!()) : undefined,

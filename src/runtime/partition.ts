@@ -120,8 +120,9 @@ export async function runPartition(inst: Instances, partition: Partition, env: A
     states = ended.slice(0, writers.length).map((s) => s ?? null);
   } catch (err) {
     live?.subtract(counts);
-    // Close what was opened so no descriptor leaks; the temp files are cleaned up by the committer.
-    await Promise.allSettled([...writers, errorWriter].map((w) => w.end()));
+    // Abort, never end, a failed attempt: a sink must be able to tell it from a complete one
+    // (an external sink must deliver nothing of it). Staged files are removed by the committer.
+    await Promise.allSettled([...writers, errorWriter].map(async (w) => (w.abort ? w.abort() : w.end())));
     throw err;
   }
   if (counts.read !== counts.written + counts.failed) {

@@ -6,7 +6,9 @@ import { applySet, type LoadedConfig } from '../config/load.js';
 import { outputDirs, type Graph } from '../graph/build.js';
 import type { Storage } from '../storage/index.js';
 import { overBudget } from './budget.js';
-import { OutputCommitter, type ManifestEntry } from './commit.js';
+import { OutputCommitter, partitionWhere as where, runKeyOf, type ManifestEntry } from './commit.js';
+import { OutputLease } from './lease.js';
+import { sinkCommits } from './sink-commits.js';
 import { LiveCounters, addCounts, emptyCounts } from './counts.js';
 import type { PartitionResult } from './partition.js';
 import { attemptPartition, type AttemptPolicy } from './attempts.js';
@@ -52,20 +54,6 @@ export interface RunSummary {
   warnings: string[];
 }
 
-/**
- * A worker's request to run a partition again on a fresh worker thread with some config values
- * changed (`--set` syntax), e.g. after the wasm heap ran out of memory and aborted: the thread's
- * TensorFlow.js backend is dead, and the next attempt must use a smaller batch. The worker lets
- * the error escape uncaught, so piscina replaces the thread and rejects the task with it (custom
- * properties survive that path, not a plain rejection).
- */
-export interface WorkerResetRequest {
-  code: 'WORKER_RESET';
-  message: string;
-  /** Config values for every later attempt, e.g. `{"model.batchSize": 128}`. */
-  overrides: Record<string, Json>;
-}
-
 /** `loaded` with `overrides` applied (a copy), or undefined when nothing changes. */
 function withOverrides(loaded: LoadedConfig, overrides: Record<string, Json>): LoadedConfig | undefined {
   const config = structuredClone(loaded.config);
@@ -83,9 +71,44 @@ export async function run(loaded: LoadedConfig, graph: Graph, storage: Storage, 
   const plan = await planPartitions(graph);
   afterPlanFaults(); // test-only (SLUICE_FAULT), a no-op otherwise
   const facts = await describeStages(graph);
-  const committer = new OutputCommitter(storage, outputDirs(graph));
   const fresh = { planFingerprint: plan.fingerprint, configFingerprint: configFingerprint(graph, facts), partitions: plan.partitions, createdAt: started.toISOString() };
-  const { record, committed } = await writing(outputDirs(graph), () => committer.prepare(fresh, options.overwrite ?? false));
+  const runId = `${started.getTime().toString(36)}-${randomBytes(3).toString('hex')}`;
+  const dirs = outputDirs(graph);
+  const notes: string[] = [];
+  // Nothing is written before the lease is ours: a second run on a live output changes nothing.
+  const lease = await writing(dirs, () =>
+    OutputLease.acquire(storage, dirs[0]!, {
+      runId,
+      runKey: runKeyOf(dirs[0]!, fresh.planFingerprint, fresh.configFingerprint),
+      startTime: started,
+      onTakeover: (line) => notes.push(line),
+    }),
+  );
+  try {
+    return await runUnderLease(loaded, graph, storage, options, { started, plan, facts, fresh, runId, lease, notes });
+  } finally {
+    await lease.release().catch(() => undefined);
+  }
+}
+
+interface LeasedRun {
+  started: Date;
+  plan: Awaited<ReturnType<typeof planPartitions>>;
+  facts: Record<string, Json>;
+  fresh: Parameters<OutputCommitter['prepare']>[0];
+  runId: string;
+  lease: OutputLease;
+  notes: string[];
+}
+
+async function runUnderLease(loaded: LoadedConfig, graph: Graph, storage: Storage, options: RunOptions, l: LeasedRun): Promise<RunSummary> {
+  const { started, plan, facts, fresh, runId } = l;
+  const committer = new OutputCommitter(storage, outputDirs(graph), l.lease, sinkCommits(graph));
+  const { record, committed } = await writing(outputDirs(graph), async () => {
+    const prepared = await committer.prepare(fresh, options.overwrite ?? false);
+    await committer.publishPending(prepared.record.partitions, prepared.committed);
+    return prepared;
+  });
   const resumed = committed.size;
   const todo = record.partitions.filter((p) => !committed.has(p.id));
   const budget = { maxErrors: graph.config.execution.maxErrors, maxErrorRate: graph.config.execution.maxErrorRate };
@@ -93,7 +116,6 @@ export async function run(loaded: LoadedConfig, graph: Graph, storage: Storage, 
   for (const e of committed.values()) counters.add(e.counts.read, e.counts.written, e.counts.failed);
   const base = counters.snapshot();
 
-  const runId = `${started.getTime().toString(36)}-${randomBytes(3).toString('hex')}`;
   const abort = new AbortController();
   let stopReason: SluiceError | undefined;
   const stop = (reason: SluiceError) => {
@@ -119,7 +141,7 @@ export async function run(loaded: LoadedConfig, graph: Graph, storage: Storage, 
 
   const pool = options.pool ?? (todo.length ? startPool(loaded, Math.min(graph.workers, todo.length)) : undefined);
   const queue = [...todo];
-  // The config tasks carry: a worker's reset request (see WorkerResetRequest) changes it for every later task.
+  // The config tasks carry: a worker's reset request (see core/worker-reset.ts) changes it for every later task.
   let current = loaded;
   const warned = new Set<string>();
   const warnings: string[] = [];
@@ -129,6 +151,7 @@ export async function run(loaded: LoadedConfig, graph: Graph, storage: Storage, 
     warnings.push(message);
     progress?.warn?.(message);
   };
+  for (const line of l.notes) warn(line, line);
   const policy: AttemptPolicy = {
     maxAttempts: graph.config.execution.maxAttempts,
     partitionTimeoutMs: graph.config.execution.partitionTimeoutMs,
@@ -154,12 +177,13 @@ export async function run(loaded: LoadedConfig, graph: Graph, storage: Storage, 
       const why = overBudget(counters.snapshot(), budget, false);
       if (why) {
         stop(new SluiceError('ERROR_BUDGET', why));
-        await committer.discard(result);
+        await committer.discard(partition, result);
         return;
       }
       try {
         committed.set(partition.id, await committer.commit(partition, result));
       } catch (err) {
+        if (err instanceof SluiceError) return void stop(err); // the lease is lost: one line saying to whom
         stop(new SluiceError('RUN_FAILED', `cannot commit partition ${partition.id} (${where(partition)}): ${describeError(err)}`, { cause: err }));
         return;
       }
@@ -238,11 +262,6 @@ async function writing<T>(dirs: string[], work: () => Promise<T>): Promise<T> {
   }
 }
 
-function where(p: Partition): string {
-  if (p.files && p.files.length > 1) return `${p.source} and ${p.files.length - 1} more file${p.files.length > 2 ? 's' : ''}`;
-  return p.split ? `${p.source} bytes ${p.start}-${p.end}` : p.source;
-}
-
 /**
  * The facts stages reported per committed partition (this run's and earlier runs'), summarised
  * per stage by its `summarizeFacts`, else the facts of the last partition. Shared with the
@@ -254,7 +273,7 @@ export function summarizeFacts(graph: Graph, entries: ManifestEntry[]): Record<s
   for (const t of graph.transforms) {
     const list = ordered.flatMap((e) => (e.facts?.[t.path] ? [e.facts[t.path]!] : []));
     if (!list.length) continue;
-    out[t.path] = t.def.summarizeFacts ? t.def.summarizeFacts(list, t.options as any) : (list[list.length - 1] as Json);
+    out[t.path] = t.def.summarizeFacts ? t.def.summarizeFacts(list, t.options) : (list[list.length - 1] as Json);
   }
   return out;
 }
@@ -268,7 +287,7 @@ export async function describeStages(graph: Graph): Promise<Record<string, Json>
   for (const s of [graph.source, ...graph.transforms, ...graph.sinks, graph.errors]) {
     if (!s.def.describe) continue;
     try {
-      out[s.path] = await s.def.describe(s.options as any, s.ctx);
+      out[s.path] = await s.def.describe(s.options, s.ctx);
     } catch (err) {
       if (err instanceof SluiceError) throw err; // already one line naming its config path
       // A file that vanished between the checks and now: still a problem of the input (exit 2).

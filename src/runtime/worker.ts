@@ -15,6 +15,7 @@ import { LiveCounters } from './counts.js';
 import { runPartition, type PartitionResult } from './partition.js';
 import { AttemptSlot, type SkippedCall } from './watchdog.js';
 import { withFaults } from './fault.js';
+import { isWorkerReset } from '../core/worker-reset.js';
 
 /** One task: run this partition of this config, as attempt `attempt` of run `runId`. */
 export interface PartitionTask {
@@ -82,10 +83,10 @@ export default async function runTask(task: PartitionTask): Promise<PartitionRes
       skipped: task.skipped,
     });
   } catch (err) {
-    if ((err as { code?: unknown })?.code !== 'WORKER_RESET') throw err;
+    if (!isWorkerReset(err)) throw err;
     // This thread cannot go on (e.g. its wasm heap aborted): let the error escape uncaught, so
     // piscina ends the thread, starts a fresh one and rejects the task with this very error
-    // (its `overrides` intact; a plain rejection would drop them). See WorkerResetRequest in run.ts.
+    // (its `overrides` intact; a plain rejection would drop them). See core/worker-reset.ts.
     setImmediate(() => {
       throw err;
     });

@@ -180,6 +180,20 @@ export function createGcsBackend(settings: GcsSettings = {}, options: { pageSize
       }
     },
 
+    async createExclusive(uri, data) {
+      // ifGenerationMatch: 0 — "only if no live object has this name": 412 otherwise.
+      try {
+        await file(uri).save(typeof data === 'string' ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength), {
+          resumable: false,
+          preconditionOpts: { ifGenerationMatch: 0 },
+        });
+        return true;
+      } catch (err) {
+        if ((err as { code?: unknown }).code === 412) return false;
+        throw gcsError(err, uri);
+      }
+    },
+
     stage(staging) {
       return spooledUpload((local) => uploadFile(local, staging));
     },

@@ -87,6 +87,7 @@ export function createStorage(backends: StorageBackend[] = defaultBackends()): S
     readAll: (u) => pick(u).readAll(u),
     createWriteStream: (u) => pick(u).createWriteStream(u),
     writeAtomic: (u, d) => pick(u).writeAtomic(u, d),
+    createExclusive: (u, d) => pick(u).createExclusive(u, d),
     stage: (s, f) => pick(f).stage(s, f),
     commitStaged: (s, f) => pick(f).commitStaged(s, f),
     abortStaged: (s, f) => pick(f).abortStaged(s, f),

@@ -22,6 +22,7 @@ export function lazyBackend(schemes: string[], load: () => Promise<StorageBacken
     readAll: async (u) => (await backend()).readAll(u),
     createWriteStream: (u) => lazyWritable(async () => (await backend()).createWriteStream(u)),
     writeAtomic: async (u, d) => (await backend()).writeAtomic(u, d),
+    createExclusive: async (u, d) => (await backend()).createExclusive(u, d),
     stage: (s, f) => lazyWritable(async () => (await backend()).stage(s, f)),
     commitStaged: async (s, f) => (await backend()).commitStaged(s, f),
     abortStaged: async (s, f) => (await backend()).abortStaged(s, f),

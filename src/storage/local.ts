@@ -87,6 +87,24 @@ export const localStorage: StorageBackend = {
     await fsp.rename(tmp, file);
   },
 
+  async createExclusive(uri, data) {
+    const file = localPath(uri);
+    await fsp.mkdir(path.dirname(file), { recursive: true });
+    // Written whole first, then linked: a reader never sees a half-written object, and link(2)
+    // fails with EEXIST when the name exists, atomically (O_EXCL would expose a partial file).
+    const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    await fsp.writeFile(tmp, data);
+    try {
+      await fsp.link(tmp, file);
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw err;
+    } finally {
+      await fsp.rm(tmp, { force: true });
+    }
+  },
+
   // A staged output is a file under `_temporary/`; its commit is rename(2), atomic on one filesystem.
   stage(staging) {
     return localStorage.createWriteStream(staging);

@@ -188,6 +188,20 @@ export function createS3Backend(settings: S3Settings = {}, options: { pageSize?:
       }
     },
 
+    async createExclusive(uri, data) {
+      // A conditional PUT (If-None-Match: *): S3 answers 412 when the key exists, and 409 when a
+      // concurrent conditional write to it is in progress (that one wins).
+      const at = parseObjectUri(uri);
+      try {
+        await client.send(new PutObjectCommand({ Bucket: at.bucket, Key: at.key, IfNoneMatch: '*', Body: typeof data === 'string' ? Buffer.from(data) : data }));
+        return true;
+      } catch (err) {
+        const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+        if (status === 412 || status === 409) return false;
+        throw s3Error(err, uri);
+      }
+    },
+
     stage(staging, final) {
       const s = parseObjectUri(staging);
       const f = parseObjectUri(final);

@@ -90,3 +90,14 @@ test('the library reports config problems as the CLI does: a SluiceError with on
   const fixed = { ...broken, config: { ...broken.config, model: { type: 'tfjs', uri: 'model/model.json' } } };
   await assert.rejects(validate(fixed), (err: any) => err.exitCode === 2 && err.lines.some((l: string) => l.startsWith('/decode/features/measurements: shape [3] does not fit')));
 });
+
+test('the builder has a typed factory for every built-in stage (stages/index.ts is the one list)', async () => {
+  const { builtinStages } = await import('../../stages/index.js');
+  const api = await import('../../src/api/stages.js');
+  const groups: Record<string, Record<string, unknown>> = { source: api.source, decode: api.decode, key: api.key, model: api.model, post: api.post, sink: api.sink };
+  const camel = (type: string) => type.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
+  const missing = builtinStages.filter((d) => typeof groups[d.kind]?.[camel(d.type)] !== 'function').map((d) => `${d.kind}/${d.type}`);
+  assert.deepEqual(missing, []);
+  const extra = Object.entries(groups).flatMap(([kind, g]) => Object.keys(g).filter((name) => !builtinStages.some((d) => d.kind === kind && camel(d.type) === name)).map((n) => `${kind}.${n}`));
+  assert.deepEqual(extra, []);
+});

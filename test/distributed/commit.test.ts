@@ -2,7 +2,7 @@
  * The worker-side commit of distributed runs, without Redis: a partition processed twice gives
  * byte-identical files (so a duplicate commit can only rename identical bytes over identical
  * bytes), the second attempt is discarded, and an attempt for an output that now belongs to
- * another run commits nothing.
+ * another run, or whose coordinator no longer holds the output's lease, commits nothing.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +14,7 @@ import { createRegistry } from '../../src/graph/registry.js';
 import { createStorage } from '../../src/storage/index.js';
 import { builtinStages } from '../../stages/index.js';
 import { OutputCommitter } from '../../src/runtime/commit.js';
+import { OutputLease } from '../../src/runtime/lease.js';
 import { LiveCounters } from '../../src/runtime/counts.js';
 import { configFingerprint, planPartitions } from '../../src/runtime/plan.js';
 import { startPool } from '../../src/runtime/pool.js';
@@ -30,16 +31,18 @@ test('two attempts of one partition: identical bytes; the second is discarded; a
   const plan = await planPartitions(graph);
   const fingerprints = { planFingerprint: plan.fingerprint, configFingerprint: configFingerprint(graph, await describeStages(graph)) };
   const outputs = outputDirs(graph);
-  await new OutputCommitter(storage, outputs).prepare({ ...fingerprints, partitions: plan.partitions, createdAt: new Date().toISOString() }, false);
+  const lease = await OutputLease.acquire(storage, outputs[0]!, { runId: 'coordinator', runKey: 'test', startTime: new Date() });
+  await new OutputCommitter(storage, outputs, lease).prepare({ ...fingerprints, partitions: plan.partitions, createdAt: new Date().toISOString() }, false);
   const partition = plan.partitions[1]!;
   const job: PartitionJob = { loaded, partition, runKey: 'test', outputs, ...fingerprints };
 
   const pool = startPool(loaded, 1);
   try {
-    const attempt = (worker: string) => pool.run({ loaded, partition, runId: `test-${worker}`, attempt: 1, counters: new LiveCounters().buffer });
+    const attempt = (worker: string, on = partition) => pool.run({ loaded, partition: on, runId: `test-${worker}`, attempt: 1, counters: new LiveCounters().buffer });
     const a = await attempt('a');
     const b = await attempt('b');
     const c = await attempt('c');
+    const d = await attempt('d', plan.partitions[0]!);
     assert.ok(a.outputs.length >= 2);
     a.outputs.forEach((f, i) => {
       assert.notEqual(f.temp, b.outputs[i]!.temp, 'attempts never share a temporary file');
@@ -58,7 +61,15 @@ test('two attempts of one partition: identical bytes; the second is discarded; a
     assert.ok('superseded' in stale);
     assert.match(stale.superseded, /no longer holds this run's output/);
     for (const f of c.outputs) assert.ok(!fs.existsSync(f.temp));
+
+    // The coordinator's lease is gone (it ended): a worker commits nothing under it.
+    await lease.release();
+    const orphan = await commitAttempt(storage, { ...job, partition: plan.partitions[0]! }, d);
+    assert.ok('superseded' in orphan);
+    assert.match(orphan.superseded, /is held by no run/);
+    for (const f of d.outputs) assert.ok(!fs.existsSync(f.temp) && !fs.existsSync(f.final));
   } finally {
+    await lease.release();
     await pool.destroy();
   }
 });

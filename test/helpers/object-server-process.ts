@@ -14,6 +14,11 @@
  * JSON error) without reaching the server, so clients must retry. It also stands in for S3's
  * AbortMultipartUpload, which s3rver lacks: it answers it 204 and records it. `GET /__stats`
  * returns what the proxy did.
+ *
+ * Neither server implements conditional creates, which output leases rely on (S3 `PUT` with
+ * `If-None-Match: *`, GCS uploads with `ifGenerationMatch=0`): the proxy does, as the real
+ * services do. It serialises such requests per object name, asks the server whether the object
+ * exists, and answers 412 when it does, else forwards the write.
  */
 import http from 'node:http';
 import fs from 'node:fs';
@@ -50,6 +55,34 @@ async function startGcs(): Promise<number> {
   return port;
 }
 
+/** Conditional creates in flight, by object: the next one waits for the previous one. */
+const creating = new Map<string, Promise<void>>();
+
+/** The object a conditional create names, or undefined for any other request. */
+function conditionalCreate(req: http.IncomingMessage, url: URL): { object: string; probe: string } | undefined {
+  if (kind === 's3' && req.method === 'PUT' && req.headers['if-none-match'] === '*' && !url.searchParams.has('uploadId')) {
+    return { object: url.pathname, probe: url.pathname };
+  }
+  const name = url.searchParams.get('name');
+  if (kind === 'gcs' && req.method === 'POST' && url.searchParams.get('ifGenerationMatch') === '0' && name) {
+    const bucket = /^\/upload\/storage\/v1\/b\/([^/]+)\/o/.exec(url.pathname)?.[1];
+    if (bucket) return { object: `${bucket}/${name}`, probe: `/storage/v1/b/${bucket}/o/${encodeURIComponent(name)}` };
+  }
+  return undefined;
+}
+
+/** Whether the server holds an object (HEAD on S3, a metadata GET on GCS). */
+function objectExists(upstream: number, probe: string): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const r = http.request({ host: '127.0.0.1', port: upstream, method: kind === 's3' ? 'HEAD' : 'GET', path: probe }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode === 200));
+    });
+    r.on('error', reject);
+    r.end();
+  });
+}
+
 /** Forwards to `upstream`, answering every `faultEvery`-th request with a 503 instead. */
 function startProxy(upstream: number): Promise<number> {
   const stats = { requests: 0, faults: 0, aborts: [] as string[], gets: {} as Record<string, number> };
@@ -74,6 +107,29 @@ function startProxy(upstream: number): Promise<number> {
       res.writeHead(503, { 'content-type': 'application/json' });
       return void res.end(JSON.stringify({ error: { code: 503, message: 'Service Unavailable (injected)' } }));
     }
+    const create = conditionalCreate(req, url);
+    if (create) {
+      const before = creating.get(create.object) ?? Promise.resolve();
+      let release!: () => void;
+      const mine = new Promise<void>((r) => (release = r));
+      creating.set(create.object, before.then(() => mine));
+      res.on('close', release);
+      void before.then(async () => {
+        if (await objectExists(upstream, create.probe).catch(() => false)) {
+          req.resume();
+          if (kind === 's3') {
+            res.writeHead(412, { 'content-type': 'application/xml' });
+            return void res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>');
+          }
+          res.writeHead(412, { 'content-type': 'application/json' });
+          return void res.end(JSON.stringify({ error: { code: 412, message: 'Precondition Failed' } }));
+        }
+        pass();
+      });
+      return;
+    }
+    pass();
+    function pass(): void {
     const forward = http.request({ host: '127.0.0.1', port: upstream, method: req.method, path: req.url, headers: req.headers }, (up) => {
       res.writeHead(up.statusCode ?? 502, up.headers);
       up.on('error', () => res.destroy());
@@ -85,6 +141,7 @@ function startProxy(upstream: number): Promise<number> {
     req.on('error', () => forward.destroy());
     res.on('error', () => undefined);
     req.pipe(forward);
+    }
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
 }

@@ -84,6 +84,19 @@ for (const target of targets) {
       await assert.rejects(backend.readAll(joinUri(root, 'a/none.txt')), (err: any) => err.code === 'ENOENT');
     });
 
+    test('createExclusive: of racing creators exactly one wins; an existing object is left as it is', async () => {
+      const uri = joinUri(root, 'lease/_lease.json');
+      const results = await Promise.all(Array.from({ length: 5 }, (_, i) => backend.createExclusive(uri, `owner ${i}`)));
+      assert.equal(results.filter(Boolean).length, 1, `one winner: ${results}`);
+      const winner = results.indexOf(true);
+      assert.equal(Buffer.from(await backend.readAll(uri)).toString(), `owner ${winner}`);
+      assert.equal(await backend.createExclusive(uri, 'late'), false);
+      assert.equal(Buffer.from(await backend.readAll(uri)).toString(), `owner ${winner}`);
+      await backend.remove(uri);
+      assert.equal(await backend.createExclusive(uri, 'after removal'), true);
+      assert.equal(Buffer.from(await backend.readAll(uri)).toString(), 'after removal');
+    });
+
     test('a plain write stream makes an object when it finishes (small, and large enough for several parts)', async () => {
       for (const [name, data] of [['small.bin', randomBytes(100)], ['large.bin', randomBytes(11 * MiB)]] as const) {
         const uri = joinUri(root, 'streams', name);

@@ -1,8 +1,4 @@
-import { defineStage } from '../../../src/core/stage.js';
-import type { FeatureValue, Failure, Instance, RawRecord } from '../../../src/core/types.js';
-import { mapRecords } from '../../../src/core/stream.js';
-import { RecordError, toFailure } from '../../../src/core/failure.js';
-import { checkFeatureSpecs, compileFeatures } from '../../../src/core/features.js';
+import { defineStage, mapRecords, RecordError, toFailure, checkFeatureSpecs, compileFeatures, type FeatureValue, type Failure, type Instance, type RawRecord } from '../../../src/sdk.js';
 import { csvDecodeSchema, type CsvDecodeOptions } from './schema.js';
 
 /**

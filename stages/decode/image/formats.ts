@@ -4,8 +4,7 @@
  */
 import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
-import { RecordError } from '../../../src/core/failure.js';
-import { describeError } from '../../../src/core/errors.js';
+import { RecordError, describeError } from '../../../src/sdk.js';
 
 /** A decoded image: `width × height` pixels of 4 bytes (R, G, B, A), row-major. */
 export interface Rgba {

@@ -1,8 +1,4 @@
-import { defineStage, type StageContext } from '../../../src/core/stage.js';
-import type { Failure, Instance, RawRecord } from '../../../src/core/types.js';
-import { mapRecords } from '../../../src/core/stream.js';
-import { RAW_LIMIT, RecordError, toFailure } from '../../../src/core/failure.js';
-import { describeError } from '../../../src/core/errors.js';
+import { defineStage, mapRecords, RAW_LIMIT, RecordError, toFailure, describeError, type StageContext, type Failure, type Instance, type RawRecord } from '../../../src/sdk.js';
 import { decodeRgba } from './formats.js';
 import { normalise, placement, resizeRgba } from './pixels.js';
 import { imageDecodeSchema, type ImageDecodeOptions } from './schema.js';

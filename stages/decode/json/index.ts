@@ -1,9 +1,4 @@
-import { defineStage } from '../../../src/core/stage.js';
-import type { FeatureValue, Failure, Instance, RawRecord } from '../../../src/core/types.js';
-import { mapRecords } from '../../../src/core/stream.js';
-import { RecordError, toFailure } from '../../../src/core/failure.js';
-import { describeError } from '../../../src/core/errors.js';
-import { checkFeatureSpecs, compileFeatures } from '../../../src/core/features.js';
+import { defineStage, mapRecords, RecordError, toFailure, describeError, checkFeatureSpecs, compileFeatures, type FeatureValue, type Failure, type Instance, type RawRecord } from '../../../src/sdk.js';
 import { jsonDecodeSchema, type JsonDecodeOptions } from './schema.js';
 import { instanceProblems, instanceView, type InstanceView } from './instances.js';
 

@@ -1,6 +1,5 @@
 import type { JSONSchemaType } from 'ajv';
-import type { FeatureSpecMap } from '../../../src/core/stage.js';
-import { featuresSchema } from '../../../src/core/features.js';
+import { featuresSchema, type FeatureSpecMap } from '../../../src/sdk.js';
 import type { InstanceOptions } from './instances.js';
 
 /** Options of `decode/json`. */

@@ -2,11 +2,7 @@
  * tf.train.Features → typed feature values (by a FeatureSpecMap) and → plain fields for keys and
  * forwarding. Shared by `decode/tf-example` and `decode/tf-sequence-example` (its context).
  */
-import type { FeatureSpec, FeatureSpecMap } from '../../../src/core/stage.js';
-import type { FeatureValue } from '../../../src/core/types.js';
-import { RecordError } from '../../../src/core/failure.js';
-import { SluiceError } from '../../../src/core/errors.js';
-import { checkFeatureSpecs, featureDefault, featureSize, showShape } from '../../../src/core/features.js';
+import { RecordError, SluiceError, checkFeatureSpecs, featureDefault, featureSize, showShape, type FeatureSpec, type FeatureSpecMap, type FeatureValue } from '../../../src/sdk.js';
 import type { TfFeature } from './proto.js';
 
 type Int64 = { low: number; high: number; toNumber(): number; toString(): string } | number;

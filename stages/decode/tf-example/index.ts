@@ -1,9 +1,4 @@
-import { defineStage } from '../../../src/core/stage.js';
-import type { FeatureValue, Failure, Instance, RawRecord } from '../../../src/core/types.js';
-import { mapRecords } from '../../../src/core/stream.js';
-import { RecordError, toFailure } from '../../../src/core/failure.js';
-import { describeError } from '../../../src/core/errors.js';
-import { checkFeatureSpecs } from '../../../src/core/features.js';
+import { defineStage, mapRecords, RecordError, toFailure, describeError, checkFeatureSpecs, type FeatureValue, type Failure, type Instance, type RawRecord } from '../../../src/sdk.js';
 import { compileTfFeatures, featureJson, lazyFields } from './decode.js';
 import { ExampleType, type TfExample, type TfFeature } from './proto.js';
 import { tfExampleDecodeSchema, type TfExampleDecodeOptions } from './schema.js';

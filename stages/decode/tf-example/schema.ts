@@ -1,6 +1,5 @@
 import type { JSONSchemaType } from 'ajv';
-import type { FeatureSpecMap } from '../../../src/core/stage.js';
-import { featuresSchema } from '../../../src/core/features.js';
+import { featuresSchema, type FeatureSpecMap } from '../../../src/sdk.js';
 
 /** Options of `decode/tf-example` (and `decode/tf-sequence-example`, for its context). */
 export interface TfExampleDecodeOptions {

@@ -1,9 +1,4 @@
-import { defineStage } from '../../../src/core/stage.js';
-import type { FeatureValue, Instance, RawRecord } from '../../../src/core/types.js';
-import { mapRecords } from '../../../src/core/stream.js';
-import { RecordError, toFailure } from '../../../src/core/failure.js';
-import { describeError } from '../../../src/core/errors.js';
-import { checkFeatureSpecs } from '../../../src/core/features.js';
+import { defineStage, mapRecords, RecordError, toFailure, describeError, checkFeatureSpecs, type FeatureValue, type Instance, type RawRecord } from '../../../src/sdk.js';
 import { compileTfFeatures, featureJson, lazyFields } from '../tf-example/decode.js';
 import { SequenceExampleType, type TfSequenceExample } from '../tf-example/proto.js';
 import { recordBytes } from '../tf-example/index.js';

@@ -1,7 +1,4 @@
-import { defineStage } from '../../../src/core/stage.js';
-import type { Key } from '../../../src/core/types.js';
-import { RecordError } from '../../../src/core/failure.js';
-import { shown } from '../../../src/core/errors.js';
+import { defineStage, RecordError, shown, type Key } from '../../../src/sdk.js';
 import { keyTransform } from '../position/index.js';
 import { forwardNames, forwardProblems } from '../position/forward.js';
 import { fieldKeySchema, type FieldKeyOptions } from './schema.js';

@@ -1,6 +1,4 @@
-import { defineStage, type Chunk, type ChunkStream, type StageContext } from '../../../src/core/stage.js';
-import type { Failure, Instance, Key, KeyedInstance, Origin } from '../../../src/core/types.js';
-import { RecordError, isFailure, toFailure } from '../../../src/core/failure.js';
+import { defineStage, RecordError, isFailure, toFailure, type Chunk, type ChunkStream, type StageContext, type Failure, type Instance, type Key, type KeyedInstance, type Origin } from '../../../src/sdk.js';
 import { positionKeySchema, type PositionKeyOptions } from './schema.js';
 import { forwarder, forwardNames, forwardProblems, type Forward } from './forward.js';
 

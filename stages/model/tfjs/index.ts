@@ -1,10 +1,5 @@
-import { defineStage, type Chunk, type PartitionContext, type TransformInstance } from '../../../src/core/stage.js';
-import type { Failure, Json, KeyedInstance, Prediction } from '../../../src/core/types.js';
-import { mapAsync, rechunk } from '../../../src/core/stream.js';
-import { isFailure, RecordError, toFailure } from '../../../src/core/failure.js';
-import { SluiceError, describeError } from '../../../src/core/errors.js';
+import { WorkerResetError, defineStage, mapAsync, rechunk, isFailure, RecordError, toFailure, SluiceError, describeError, withTimeout, LeakGuard, liveTensors, setTensorMeter, type Chunk, type PartitionContext, type TransformInstance, type Failure, type Json, type KeyedInstance, type Prediction } from '../../../src/sdk.js';
 import { isStorageFailure } from '../../../src/storage/errors.js';
-import { withTimeout } from '../../../src/core/timeout.js';
 import { backendProblem, resolveBackend } from '../../../src/model/backend.js';
 import { readModelJson } from '../../../src/model/io-handler.js';
 import { readSignature } from '../../../src/model/signature.js';
@@ -13,7 +8,6 @@ import { hashModel, modelFiles } from '../../../src/model/fingerprint.js';
 import type { LoadedModel } from '../../../src/model/load.js';
 import { findNonFinite, nonFiniteMessage, nullNonFinite, type NonFiniteMode } from '../../../src/model/finite.js';
 import { injectedAbort, outOfMemory } from '../../../src/model/memory.js';
-import { LeakGuard, liveTensors, setTensorMeter } from '../../../src/core/tensors.js';
 import { DEFAULT_BACKEND, DEFAULT_BATCH_SIZE, DEFAULT_LOAD_TIMEOUT_MS, DEFAULT_ON_NON_FINITE, tfjsSchema, type TfjsOptions } from './schema.js';
 
 let retries = 0;
@@ -86,19 +80,6 @@ export interface RunnerState {
   outOfMemory: number;
   /** The config path of the batch size, in `--set` syntax, e.g. `model.batchSize`. */
   batchSizeSetting: string;
-}
-
-/**
- * A request to the runtime (see WorkerResetRequest in src/runtime/run.ts): the wasm module
- * aborted, so this thread's backend is dead; run the partition again on a fresh worker thread
- * with the batch size halved.
- */
-class WorkerResetError extends Error {
-  readonly code = 'WORKER_RESET';
-  constructor(message: string, readonly overrides: Record<string, Json>) {
-    super(message);
-    this.name = 'WorkerResetError';
-  }
 }
 
 /**

@@ -1,9 +1,4 @@
-import { defineStage } from '../../../src/core/stage.js';
-import type { Json, Prediction } from '../../../src/core/types.js';
-import { mapRecords } from '../../../src/core/stream.js';
-import { mapLastAxis } from '../../../src/core/json-values.js';
-import { RecordError } from '../../../src/core/failure.js';
-import { checkLabels, classOf, describeLabels, loadLabels } from '../../../src/core/labels.js';
+import { defineStage, mapRecords, mapLastAxis, RecordError, checkLabels, classOf, describeLabels, loadLabels, type Json, type Prediction } from '../../../src/sdk.js';
 import { argmaxSchema, type ArgmaxOptions } from './schema.js';
 
 /**

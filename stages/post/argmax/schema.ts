@@ -1,5 +1,5 @@
 import type { JSONSchemaType } from 'ajv';
-import { labelsSchema, type LabelsOption } from '../../../src/core/labels.js';
+import { labelsSchema, type LabelsOption } from '../../../src/sdk.js';
 
 /** Options of `post/argmax`. */
 export interface ArgmaxOptions {

@@ -1,10 +1,4 @@
-import { defineStage } from '../../../src/core/stage.js';
-import type { Chunk } from '../../../src/core/stage.js';
-import type { Failure, Json, Key, Prediction } from '../../../src/core/types.js';
-import { isFailure, toFailure } from '../../../src/core/failure.js';
-import { mapAsync } from '../../../src/core/stream.js';
-import { describeError } from '../../../src/core/errors.js';
-import { importExport } from '../../../src/core/user-module.js';
+import { defineStage, isFailure, toFailure, mapAsync, describeError, importExport, type Chunk, type Failure, type Json, type Key, type Prediction } from '../../../src/sdk.js';
 import { mapSchema, type MapOptions } from './schema.js';
 
 /** What a map function gets beside the prediction. */

@@ -1,7 +1,4 @@
-import { defineStage } from '../../../src/core/stage.js';
-import type { Json, Prediction } from '../../../src/core/types.js';
-import { mapRecords } from '../../../src/core/stream.js';
-import { mapNumbers } from '../../../src/core/json-values.js';
+import { defineStage, mapRecords, mapNumbers, type Json, type Prediction } from '../../../src/sdk.js';
 import { roundSchema, type RoundOptions } from './schema.js';
 
 /** `post/round`: rounds every number of the prediction to `digits` decimals; same shape. */

@@ -1,7 +1,4 @@
-import { defineStage } from '../../../src/core/stage.js';
-import type { Json, Prediction } from '../../../src/core/types.js';
-import { mapRecords } from '../../../src/core/stream.js';
-import { RecordError } from '../../../src/core/failure.js';
+import { defineStage, mapRecords, RecordError, type Json, type Prediction } from '../../../src/sdk.js';
 import { selectSchema, type SelectOptions } from './schema.js';
 
 function kindOf(value: Json): string {

@@ -1,7 +1,4 @@
-import { defineStage } from '../../../src/core/stage.js';
-import type { Json, Prediction } from '../../../src/core/types.js';
-import { mapRecords } from '../../../src/core/stream.js';
-import { mapLastAxis } from '../../../src/core/json-values.js';
+import { defineStage, mapRecords, mapLastAxis, type Json, type Prediction } from '../../../src/sdk.js';
 import { softmaxSchema, type SoftmaxOptions } from './schema.js';
 
 /**

@@ -1,7 +1,4 @@
-import { defineStage } from '../../../src/core/stage.js';
-import type { Prediction } from '../../../src/core/types.js';
-import { mapRecords } from '../../../src/core/stream.js';
-import { mapNumbers } from '../../../src/core/json-values.js';
+import { defineStage, mapRecords, mapNumbers, type Prediction } from '../../../src/sdk.js';
 import { thresholdSchema, type ThresholdOptions } from './schema.js';
 
 /**

@@ -1,8 +1,4 @@
-import { defineStage } from '../../../src/core/stage.js';
-import type { Json, Prediction } from '../../../src/core/types.js';
-import { mapRecords } from '../../../src/core/stream.js';
-import { mapLastAxis } from '../../../src/core/json-values.js';
-import { checkLabels, classOf, describeLabels, loadLabels } from '../../../src/core/labels.js';
+import { defineStage, mapRecords, mapLastAxis, checkLabels, classOf, describeLabels, loadLabels, type Json, type Prediction } from '../../../src/sdk.js';
 import { topkSchema, type TopkOptions } from './schema.js';
 
 /**

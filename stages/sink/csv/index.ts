@@ -1,8 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
-import { defineStage, type Row } from '../../../src/core/stage.js';
-import type { Json } from '../../../src/core/types.js';
-import { createRowWriter } from '../../../src/core/row-writer.js';
-import { shown } from '../../../src/core/errors.js';
+import { defineStage, createRowWriter, shown, type Row, type Json } from '../../../src/sdk.js';
 import { csvSinkSchema, type CsvSinkOptions } from './schema.js';
 
 /** The fixed columns of an error row (CONTRACT: error row). */

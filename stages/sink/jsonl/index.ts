@@ -1,5 +1,4 @@
-import { defineStage, type Row } from '../../../src/core/stage.js';
-import { createRowWriter } from '../../../src/core/row-writer.js';
+import { defineStage, createRowWriter, type Row } from '../../../src/sdk.js';
 import { jsonlSinkSchema, type JsonlSinkOptions } from './schema.js';
 import { vertexBase, vertexRow } from './vertex.js';
 

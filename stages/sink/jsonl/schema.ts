@@ -1,5 +1,5 @@
 import type { JSONSchemaType } from 'ajv';
-import type { Compression } from '../../../src/core/row-writer.js';
+import type { Compression } from '../../../src/sdk.js';
 
 /** Options of `sink/jsonl`. */
 export interface JsonlSinkOptions {

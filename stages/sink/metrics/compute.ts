@@ -3,8 +3,7 @@
  * state gives exactly what a single pass over all records gives. Definitions follow
  * scikit-learn (docs/evaluation.md says where and how they differ).
  */
-import type { Json } from '../../../src/core/types.js';
-import { exactSumValue } from '../../../src/core/exact-sum.js';
+import { exactSumValue, type Json } from '../../../src/sdk.js';
 import type { MetricName, MetricsSinkOptions, MetricsTask } from './schema.js';
 import type { BinaryState, MulticlassState, RegressionState, TaskState } from './state.js';
 import type { MetricsState } from './sliced.js';

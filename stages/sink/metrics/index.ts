@@ -1,5 +1,4 @@
-import { defineStage, type StageContext } from '../../../src/core/stage.js';
-import type { Json } from '../../../src/core/types.js';
+import { defineStage, type StageContext, type Json } from '../../../src/sdk.js';
 import { joinUri } from '../../../src/storage/index.js';
 import { mergeAll, readStateFile, writeStateFile } from './aggregation.js';
 import { computeMetrics } from './compute.js';

@@ -3,7 +3,7 @@
  * and what the prediction says about it. A row that cannot be read is skipped with a reason,
  * counted in the metrics' `skipped`, never guessed at.
  */
-import type { Json } from '../../../src/core/types.js';
+import type { Json } from '../../../src/sdk.js';
 import type { MetricsTask } from './schema.js';
 
 /** One binary observation: label 0/1 and the predicted probability of label 1. */

@@ -8,7 +8,7 @@
  *
  * It is one `Aggregation` (aggregation.ts): init / update / merge / result over JSON.
  */
-import { addExact, mergeExact } from '../../../src/core/exact-sum.js';
+import { addExact, mergeExact } from '../../../src/sdk.js';
 import type { BinaryObservation, MulticlassObservation, RegressionObservation, SkipReason } from './read.js';
 import type { MetricsTask } from './schema.js';
 import { addScore, decodeTable, emptyTable, encodeTable, mergeTable, type ScoreTable } from './scores.js';

@@ -1,6 +1,4 @@
-import { defineStage, type Row } from '../../../src/core/stage.js';
-import type { Json } from '../../../src/core/types.js';
-import { createRowWriter } from '../../../src/core/row-writer.js';
+import { defineStage, createRowWriter, type Row, type Json } from '../../../src/sdk.js';
 import { frameRecord } from '../../../src/core/tfrecord.js';
 import { ExampleType } from '../../decode/tf-example/proto.js';
 import { tfrecordSinkSchema, type TfrecordSinkOptions } from './schema.js';

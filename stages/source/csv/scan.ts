@@ -8,7 +8,7 @@
  * splits fields, in one call per read.
  */
 import type { FileInfo, Storage } from '../../../src/storage/types.js';
-import { nominalCuts } from '../../../src/core/partitioning.js';
+import { nominalCuts } from '../../../src/sdk.js';
 import type { CsvSourceOptions } from './schema.js';
 
 const LF = 0x0a;

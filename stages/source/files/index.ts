@@ -1,9 +1,6 @@
 import h from 'highland';
 import path from 'node:path';
-import { defineStage, type Chunk, type ChunkStream, type StageContext } from '../../../src/core/stage.js';
-import type { Failure, PartitionFile, RawRecord } from '../../../src/core/types.js';
-import { checkInput, defaultPartitionBytes, groupBySize, listInput, type PlannedPartition } from '../../../src/core/partitioning.js';
-import { describeError } from '../../../src/core/errors.js';
+import { defineStage, checkInput, defaultPartitionBytes, groupBySize, listInput, describeError, type Chunk, type ChunkStream, type StageContext, type Failure, type PartitionFile, type RawRecord, type PlannedPartition } from '../../../src/sdk.js';
 import type { Storage } from '../../../src/storage/types.js';
 import { filesSourceSchema, type FilesSourceOptions } from './schema.js';
 

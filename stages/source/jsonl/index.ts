@@ -1,9 +1,6 @@
 import h from 'highland';
 import type Highland from 'highland';
-import { defineStage, type Chunk, type ChunkStream } from '../../../src/core/stage.js';
-import type { Partition, RawRecord } from '../../../src/core/types.js';
-import { byteStream, checkInput, lineBoundaries, planByteRanges, pushChunks, utf8Problem } from '../../../src/core/partitioning.js';
-import { RecordError, toFailure } from '../../../src/core/failure.js';
+import { defineStage, byteStream, checkInput, lineBoundaries, planByteRanges, pushChunks, utf8Problem, RecordError, toFailure, type Chunk, type ChunkStream, type Partition, type RawRecord } from '../../../src/sdk.js';
 import { jsonlSourceSchema, type JsonlSourceOptions } from './schema.js';
 
 const LF = 0x0a;

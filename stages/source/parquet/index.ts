@@ -1,9 +1,6 @@
 import h from 'highland';
 import { parquetMetadataAsync, parquetReadObjects, parquetSchema, type AsyncBuffer, type FileMetaData } from 'hyparquet';
-import { defineStage, type Chunk, type ChunkStream, type StageContext } from '../../../src/core/stage.js';
-import type { Failure, Partition, RawRecord } from '../../../src/core/types.js';
-import { checkInput, listInput, pushChunks, MAX_CHUNK, type PlannedPartition } from '../../../src/core/partitioning.js';
-import { SluiceError, describeError } from '../../../src/core/errors.js';
+import { defineStage, checkInput, listInput, pushChunks, MAX_CHUNK, SluiceError, describeError, type Chunk, type ChunkStream, type StageContext, type Failure, type Partition, type RawRecord, type PlannedPartition } from '../../../src/sdk.js';
 import type { FileInfo, Storage } from '../../../src/storage/types.js';
 import { parquetSourceSchema, type ParquetSourceOptions } from './schema.js';
 

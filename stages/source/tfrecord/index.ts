@@ -2,10 +2,7 @@ import h from 'highland';
 import type Highland from 'highland';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { defineStage, type Chunk, type ChunkStream, type StageContext } from '../../../src/core/stage.js';
-import type { Failure, Partition, RawRecord } from '../../../src/core/types.js';
-import { byteStream, checkInput, listInput, pushChunks } from '../../../src/core/partitioning.js';
-import { describeError } from '../../../src/core/errors.js';
+import { defineStage, byteStream, checkInput, listInput, pushChunks, describeError, type Chunk, type ChunkStream, type StageContext, type Failure, type Partition, type RawRecord } from '../../../src/sdk.js';
 import { FrameParser, type FrameEvent } from '../../../src/core/tfrecord.js';
 import { tfrecordSourceSchema, type TfrecordSourceOptions } from './schema.js';
 
