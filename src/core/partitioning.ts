@@ -80,19 +80,25 @@ export type BoundaryFinder = (file: FileInfo, partitionBytes: number) => Promise
  * size (`execution.partitionBytes`, else `defaultPartitionBytes`) at the boundaries `find`
  * returns. Ranges cover each file exactly, without gaps or overlaps; every range of a cut file
  * has `split: true`. A whole file, even an empty one, is one partition, so the plan (and its
- * fingerprint) names every input file.
+ * fingerprint) names every input file; so is a file that `unsplittable` says cannot be cut.
  *
  * @example
  * plan: (options, ctx) => planByteRanges(options.uri, ctx, (file, bytes) => lineBoundaries(ctx.storage, file, bytes))
  */
-export async function planByteRanges(uri: string, ctx: StageContext, find: BoundaryFinder): Promise<PlannedPartition[]> {
+export async function planByteRanges(
+  uri: string,
+  ctx: StageContext,
+  find: BoundaryFinder,
+  unsplittable: (file: FileInfo) => Promise<boolean> = async () => false,
+): Promise<PlannedPartition[]> {
   const files = await listInput(uri, ctx);
   const total = files.reduce((n, f) => n + f.size, 0);
   const bytes = ctx.execution.partitionBytes ?? defaultPartitionBytes(total, ctx.execution.workers);
   const out: PlannedPartition[] = [];
   for (const file of files) {
     const base = { source: ctx.displayName(file.uri), uri: file.uri, size: file.size, mtimeMs: file.mtimeMs };
-    const cuts = file.size > bytes ? await find(file, bytes) : [];
+    // Only a file that would be cut is asked whether it can be (e.g. gzip cannot): one short read at most.
+    const cuts = file.size > bytes && !(await unsplittable(file)) ? await find(file, bytes) : [];
     const edges = [0, ...cuts.filter((c) => c > 0 && c < file.size), file.size];
     const ranges: [number, number][] = [];
     for (let i = 1; i < edges.length; i++) if (edges[i]! > edges[i - 1]!) ranges.push([edges[i - 1]!, edges[i]!]);
