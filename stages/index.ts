@@ -4,6 +4,7 @@ import csvSource from './source/csv/index.js';
 import tfrecordSource from './source/tfrecord/index.js';
 import parquetSource from './source/parquet/index.js';
 import filesSource from './source/files/index.js';
+import fileListSource from './source/file-list/index.js';
 import jsonDecode from './decode/json/index.js';
 import csvDecode from './decode/csv/index.js';
 import tfExampleDecode from './decode/tf-example/index.js';
@@ -35,6 +36,7 @@ export const builtinStages: StageDefinition[] = [
   tfrecordSource,
   parquetSource,
   filesSource,
+  fileListSource,
   // decode
   jsonDecode,
   csvDecode,
