@@ -5,6 +5,7 @@ import tfrecordSource from './source/tfrecord/index.js';
 import parquetSource from './source/parquet/index.js';
 import filesSource from './source/files/index.js';
 import fileListSource from './source/file-list/index.js';
+import recordioSource from './source/recordio/index.js';
 import jsonDecode from './decode/json/index.js';
 import csvDecode from './decode/csv/index.js';
 import tfExampleDecode from './decode/tf-example/index.js';
@@ -37,6 +38,7 @@ export const builtinStages: StageDefinition[] = [
   parquetSource,
   filesSource,
   fileListSource,
+  recordioSource,
   // decode
   jsonDecode,
   csvDecode,

@@ -146,6 +146,68 @@ export async function lineBoundaries(storage: Storage, file: FileInfo, partition
   return out;
 }
 
+/** Past a jump this long to the next header, `headerBoundaries` reopens its read there instead of reading on. */
+const JUMP_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Record (or chunk) boundaries of a file of length-prefixed units (TFRecord records, RecordIO
+ * chunks), found by walking their headers only: `next(header, pos)` reads the `headerBytes` at
+ * `pos` and returns the offset of the next header, or null when the header is corrupt (the walk
+ * stops; the rest stays in the last range, whose reader reports it). The first unit start at or
+ * after each nominal cut is a boundary. The walk reads sequentially while units are small and
+ * reopens its read at the next header past a 4 MiB jump, so big payloads are jumped over, never
+ * read; it ends at the last cut.
+ *
+ * @example
+ * const cuts = await headerBoundaries(storage, file, bytes, 12, (head, pos) => pos + 16 + head.readUInt32LE(0));
+ */
+export async function headerBoundaries(
+  storage: Storage,
+  file: FileInfo,
+  partitionBytes: number,
+  headerBytes: number,
+  next: (header: Buffer, pos: number) => number | null,
+): Promise<number[]> {
+  const cuts = nominalCuts(0, file.size, partitionBytes);
+  const out: number[] = [];
+  let c = 0;
+  let pos = 0; // the offset of the next header
+  reading: while (c < cuts.length && pos + headerBytes <= file.size) {
+    const readable = storage.read(file.uri, { start: pos, end: file.size });
+    let buf: Buffer = Buffer.alloc(0); // unread bytes from file offset `bufAt`
+    let bufAt = pos;
+    try {
+      for await (const read of readable as AsyncIterable<Buffer>) {
+        // Only a header cut by the previous read is left over: join it.
+        buf = buf.length === 0 ? read : Buffer.concat([buf, read]);
+        const drop = (): void => {
+          const n = Math.min(pos - bufAt, buf.length);
+          buf = buf.subarray(n);
+          bufAt += n;
+        };
+        drop();
+        while (pos === bufAt && buf.length >= headerBytes) {
+          if (pos >= cuts[c]!) {
+            out.push(pos);
+            while (c < cuts.length && cuts[c]! <= pos) c++;
+            if (c >= cuts.length) return out;
+          }
+          const after = next(buf, pos);
+          if (after === null || after <= pos) return out;
+          pos = after;
+          drop();
+        }
+        if (pos + headerBytes > file.size) return out;
+        if (pos - bufAt > JUMP_BYTES) continue reading; // `finally` closes this read
+      }
+    } finally {
+      readable.destroy();
+    }
+    return out;
+  }
+  return out;
+}
+
 /** The offset just after the first `\n` at or after `from`, or `size` when there is none. */
 async function nextNewline(storage: Storage, uri: string, from: number, size: number): Promise<number> {
   const readable = storage.read(uri, { start: from, end: size });

@@ -6,7 +6,7 @@
  * Shared by `source/tfrecord` (the incremental parser below) and `sink/tfrecord` (`frameRecord`).
  */
 import { crc32c } from './crc32c.js';
-import { nominalCuts } from './partitioning.js';
+import { headerBoundaries } from './partitioning.js';
 import type { FileInfo, Storage } from '../storage/types.js';
 
 /** Bytes before a record's data: the length and its CRC. */
@@ -236,58 +236,19 @@ export class FrameParser {
   }
 }
 
-/** Past a jump this long to the next header, a planner reopens its read there instead of reading on. */
-const JUMP_BYTES = 4 * 1024 * 1024;
-
 /**
  * Record boundaries of a plain TFRecord file for a plan (`BoundaryFinder`), found by walking the
- * record headers only: each header's length (its CRC verified) gives the next header's offset,
- * and the first record start at or after each nominal cut is a boundary. The walk reads
- * sequentially while records are small, and reopens its read at the next header when a record
- * is longer than 4 MiB, so big payloads are jumped over, never read. A corrupt length or a file
- * that ends inside a record stops the walk: the rest stays in the last range, whose reader
- * reports it.
+ * record headers only (`headerBoundaries`): each header's length, its CRC verified, gives the
+ * next header's offset. A corrupt length stops the walk: the rest stays in the last range, whose
+ * reader reports it.
  *
  * @example
  * const cuts = await tfrecordBoundaries(storage, file, 64 * 1024 * 1024);
  */
-export async function tfrecordBoundaries(storage: Storage, file: FileInfo, partitionBytes: number): Promise<number[]> {
-  const cuts = nominalCuts(0, file.size, partitionBytes);
-  const out: number[] = [];
-  let c = 0;
-  let pos = 0; // the offset of the next record's header
-  reading: while (c < cuts.length && pos + HEADER_BYTES <= file.size) {
-    const readable = storage.read(file.uri, { start: pos, end: file.size });
-    let buf: Buffer = Buffer.alloc(0); // unread bytes from file offset `bufAt`
-    let bufAt = pos;
-    try {
-      for await (const read of readable as AsyncIterable<Buffer>) {
-        // Only a header cut by the previous read is left over (under 12 bytes): join it.
-        buf = buf.length === 0 ? read : Buffer.concat([buf, read]);
-        const drop = (): void => {
-          const n = Math.min(pos - bufAt, buf.length);
-          buf = buf.subarray(n);
-          bufAt += n;
-        };
-        drop();
-        while (pos === bufAt && buf.length >= HEADER_BYTES) {
-          if (pos >= cuts[c]!) {
-            out.push(pos);
-            while (c < cuts.length && cuts[c]! <= pos) c++;
-            if (c >= cuts.length) return out;
-          }
-          const len = buf.readUInt32LE(4) * 2 ** 32 + buf.readUInt32LE(0);
-          if (buf.readUInt32LE(8) !== maskedCrc32c(buf.subarray(0, 8)) || len >= MAX_RECORD_BYTES) return out;
-          pos += HEADER_BYTES + len + FOOTER_BYTES;
-          drop();
-        }
-        if (pos + HEADER_BYTES > file.size) return out;
-        if (pos - bufAt > JUMP_BYTES) continue reading; // `finally` closes this read
-      }
-    } finally {
-      readable.destroy();
-    }
-    return out;
-  }
-  return out;
+export function tfrecordBoundaries(storage: Storage, file: FileInfo, partitionBytes: number): Promise<number[]> {
+  return headerBoundaries(storage, file, partitionBytes, HEADER_BYTES, (head, pos) => {
+    const len = head.readUInt32LE(4) * 2 ** 32 + head.readUInt32LE(0);
+    if (head.readUInt32LE(8) !== maskedCrc32c(head.subarray(0, 8)) || len >= MAX_RECORD_BYTES) return null;
+    return pos + HEADER_BYTES + len + FOOTER_BYTES;
+  });
 }

@@ -16,6 +16,7 @@ import { ExampleType } from '../../stages/decode/tf-example/proto.js';
 import { frameRecord } from '../../src/core/tfrecord.js';
 import { ROOT, readParts } from '../helpers/cli.js';
 import { runSluice } from '../helpers/faults.js';
+import { RecordioWriter, SNAPPY, GZIP } from '../helpers/recordio-writer.js';
 
 const ok = [5.1, 3.5, 1.4, 0.2];
 const features = { measurements: { dtype: 'float32', shape: [4] } };
@@ -58,6 +59,23 @@ const example = (i: number, pad = 0) =>
   );
 const examples = (from: number, n: number) => Buffer.concat(Array.from({ length: n }, (_, i) => example(from + i)));
 
+/** RecordIO of `n` tf.Examples in ~1 KB chunks: chunk `broken` has a flipped data byte; -1 cuts the last chunk in half. */
+function recordio(compressor: number, n: number, broken: number): Buffer {
+  const w = new RecordioWriter(1024, compressor);
+  for (let i = 0; i < n; i++) w.write(example(5000 + i).subarray(12, -4));
+  const buf = w.close();
+  const starts: number[] = [];
+  for (let pos = 0; pos < buf.length; pos += 20 + buf.readUInt32LE(pos + 12)) starts.push(pos);
+  const count = (k: number) => buf.readUInt32LE(starts[k]! + 16);
+  if (broken >= 0) {
+    recordioFailed += count(broken);
+    return flipped(buf, starts[broken]! + 25);
+  }
+  const last = starts.at(-1)!;
+  recordioFailed += count(starts.length - 1);
+  return buf.subarray(0, last + 20 + Math.floor(buf.readUInt32LE(last + 12) / 2));
+}
+
 function flipped(buf: Buffer, at: number): Buffer {
   const copy = Buffer.from(buf);
   copy[at] ^= 0x01;
@@ -68,6 +86,7 @@ const plainTf = examples(0, 400); // about 40 KB: split into several byte ranges
 const recordBytes = example(0).length;
 const gz = gzipSync(text(lines(0, 300)));
 
+let recordioFailed = 0;
 const cases: Record<string, Case> = {
   jsonl: {
     source: { type: 'jsonl', maxRecordBytes: 2000 },
@@ -121,6 +140,27 @@ const cases: Record<string, Case> = {
     records: 3 * 68 + 2 * 513,
     failed: 68 + 2 * 513,
   },
+  recordio: {
+    source: { type: 'recordio' },
+    decode: { type: 'tf-example', features },
+    execution: { partitionBytes: 4096 },
+    files: {
+      // Ranges of whole chunks (4 KB partitions); the third chunk's data is corrupted.
+      'a.recordio': recordio(SNAPPY, 300, 2),
+      // A truncated tail: every record of the cut chunk fails.
+      'b.recordio': recordio(GZIP, 100, -1),
+    },
+    records: 300 + 100,
+    failed: 0, // set below: the records of the broken chunks, from their headers
+  },
+  'file-list': {
+    // Entries relative to the list; a blank line and a comment are not entries.
+    source: { type: 'file-list', uri: 'data/list.txt' },
+    decode: { type: 'json', features },
+    files: { 'list.txt': text('# inputs\na.jsonl\n\nb.jsonl.gz\n'), 'a.jsonl': text(`${line(0)}\n{"bad"\n\n${line(1)}\n`), 'b.jsonl.gz': gzipSync(text(lines(2, 30))) },
+    records: 3 + 30,
+    failed: 1,
+  },
   files: {
     source: { type: 'files', maxRecordBytes: 1000 },
     decode: { type: 'json', features: { measurements: { dtype: 'float32', shape: [4], default: 0 } } },
@@ -129,6 +169,7 @@ const cases: Record<string, Case> = {
     failed: 1,
   },
 };
+cases.recordio!.failed = recordioFailed;
 
 // The cut gzip, counted independently: zlib's own sync-flush decompression of the cut bytes
 // gives the readable prefix; its whole lines are records, and the rest is one Failure.
@@ -146,7 +187,7 @@ function project(name: string, c: Case): { dir: string; config: string } {
   fs.mkdirSync(path.join(dir, 'data'));
   for (const [file, bytes] of Object.entries(c.files)) fs.writeFileSync(path.join(dir, 'data', file), bytes);
   const config = {
-    source: { ...c.source, uri: 'data/' },
+    source: { uri: 'data/', ...c.source },
     decode: c.decode,
     key: { type: 'position' },
     model: { type: 'tfjs', uri: 'model/model.json', batchSize: 16 },

@@ -10,15 +10,17 @@ import csvSource from '../csv/index.js';
 import tfrecordSource from '../tfrecord/index.js';
 import parquetSource from '../parquet/index.js';
 import filesSource from '../files/index.js';
+import recordioSource from '../recordio/index.js';
 import { fileListSourceSchema, type FileListSourceOptions, type ListedFormat } from './schema.js';
 
-const READERS: Record<ListedFormat, SourceDefinition> = { jsonl: jsonlSource, csv: csvSource, tfrecord: tfrecordSource, parquet: parquetSource, files: filesSource };
+const READERS: Record<ListedFormat, SourceDefinition> = { jsonl: jsonlSource, csv: csvSource, tfrecord: tfrecordSource, parquet: parquetSource, recordio: recordioSource, files: filesSource };
 
 const EXTENSIONS: Array<[RegExp, ListedFormat]> = [
   [/\.(jsonl|ndjson|json)$/i, 'jsonl'],
   [/\.(csv|tsv)$/i, 'csv'],
   [/\.(tfrecords?|tfr)$/i, 'tfrecord'],
   [/\.parquet$/i, 'parquet'],
+  [/\.recordio$/i, 'recordio'],
 ];
 
 /** One line of the list: its number (from 1), the URI as written and resolved. */

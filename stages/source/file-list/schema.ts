@@ -2,7 +2,7 @@ import type { JSONSchemaType } from 'ajv';
 import { maxRecordBytesOption, type RecordLimitOptions } from '../shared/limits.js';
 
 /** The source types a list entry may be read as. */
-export const LISTED_FORMATS = ['jsonl', 'csv', 'tfrecord', 'parquet', 'files'] as const;
+export const LISTED_FORMATS = ['jsonl', 'csv', 'tfrecord', 'parquet', 'recordio', 'files'] as const;
 export type ListedFormat = (typeof LISTED_FORMATS)[number];
 
 /** Options of `source/file-list`. */
@@ -27,7 +27,7 @@ export const fileListSourceSchema: JSONSchemaType<FileListSourceOptions> = {
       enum: [...LISTED_FORMATS],
       nullable: true,
       description:
-        'The source type that reads every entry. Default: by each entry\'s extension, a trailing .gz ignored: .jsonl .ndjson .json → jsonl; .csv .tsv → csv (.tsv with a tab delimiter); .tfrecord .tfrecords .tfr → tfrecord; .parquet → parquet. An entry with another extension is a config error naming its line.',
+        'The source type that reads every entry. Default: by each entry\'s extension, a trailing .gz ignored: .jsonl .ndjson .json → jsonl; .csv .tsv → csv (.tsv with a tab delimiter); .tfrecord .tfrecords .tfr → tfrecord; .parquet → parquet; .recordio → recordio. An entry with another extension is a config error naming its line.',
     },
     options: {
       type: 'object',
