@@ -1,4 +1,5 @@
 import type { JSONSchemaType } from 'ajv';
+import { compressionOption } from '../shared/compression.js';
 import { maxRecordBytesOption, type RecordLimitOptions } from '../shared/limits.js';
 
 /** Options of `source/tfrecord`. */
@@ -21,12 +22,7 @@ export const tfrecordSourceSchema: JSONSchemaType<TfrecordSourceOptions> = {
       description:
         'The input, relative to the config file: a file, a directory (its files, not recursive, skipping names that start with _ or .), or a glob (** allowed). A gzip file (shard) is one partition; a plain file larger than execution.partitionBytes is cut into byte ranges at record starts, found at plan time by walking the record headers (length and its CRC; payloads are not read), and its records are keyed <file>@<offset>.',
     },
-    compression: {
-      type: 'string',
-      enum: ['auto', 'none', 'gzip'],
-      default: 'auto',
-      description: 'auto: gzip when the file name ends in .gz or the file starts with the gzip magic bytes 1f 8b; none; gzip.',
-    },
+    ...(compressionOption as any),
     verifyCrc: {
       type: 'boolean',
       default: true,
