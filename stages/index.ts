@@ -4,6 +4,8 @@ import csvSource from './source/csv/index.js';
 import tfrecordSource from './source/tfrecord/index.js';
 import parquetSource from './source/parquet/index.js';
 import filesSource from './source/files/index.js';
+import fileListSource from './source/file-list/index.js';
+import recordioSource from './source/recordio/index.js';
 import jsonDecode from './decode/json/index.js';
 import csvDecode from './decode/csv/index.js';
 import tfExampleDecode from './decode/tf-example/index.js';
@@ -36,6 +38,8 @@ export const builtinStages: StageDefinition[] = [
   tfrecordSource,
   parquetSource,
   filesSource,
+  fileListSource,
+  recordioSource,
   // decode
   jsonDecode,
   csvDecode,

@@ -80,19 +80,25 @@ export type BoundaryFinder = (file: FileInfo, partitionBytes: number) => Promise
  * size (`execution.partitionBytes`, else `defaultPartitionBytes`) at the boundaries `find`
  * returns. Ranges cover each file exactly, without gaps or overlaps; every range of a cut file
  * has `split: true`. A whole file, even an empty one, is one partition, so the plan (and its
- * fingerprint) names every input file.
+ * fingerprint) names every input file; so is a file that `unsplittable` says cannot be cut.
  *
  * @example
  * plan: (options, ctx) => planByteRanges(options.uri, ctx, (file, bytes) => lineBoundaries(ctx.storage, file, bytes))
  */
-export async function planByteRanges(uri: string, ctx: StageContext, find: BoundaryFinder): Promise<PlannedPartition[]> {
+export async function planByteRanges(
+  uri: string,
+  ctx: StageContext,
+  find: BoundaryFinder,
+  unsplittable: (file: FileInfo) => Promise<boolean> = async () => false,
+): Promise<PlannedPartition[]> {
   const files = await listInput(uri, ctx);
   const total = files.reduce((n, f) => n + f.size, 0);
   const bytes = ctx.execution.partitionBytes ?? defaultPartitionBytes(total, ctx.execution.workers);
   const out: PlannedPartition[] = [];
   for (const file of files) {
     const base = { source: ctx.displayName(file.uri), uri: file.uri, size: file.size, mtimeMs: file.mtimeMs };
-    const cuts = file.size > bytes ? await find(file, bytes) : [];
+    // Only a file that would be cut is asked whether it can be (e.g. gzip cannot): one short read at most.
+    const cuts = file.size > bytes && !(await unsplittable(file)) ? await find(file, bytes) : [];
     const edges = [0, ...cuts.filter((c) => c > 0 && c < file.size), file.size];
     const ranges: [number, number][] = [];
     for (let i = 1; i < edges.length; i++) if (edges[i]! > edges[i - 1]!) ranges.push([edges[i - 1]!, edges[i]!]);
@@ -136,6 +142,68 @@ export async function lineBoundaries(storage: Storage, file: FileInfo, partition
     if (end >= file.size) break;
     out.push(end);
     last = end;
+  }
+  return out;
+}
+
+/** Past a jump this long to the next header, `headerBoundaries` reopens its read there instead of reading on. */
+const JUMP_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Record (or chunk) boundaries of a file of length-prefixed units (TFRecord records, RecordIO
+ * chunks), found by walking their headers only: `next(header, pos)` reads the `headerBytes` at
+ * `pos` and returns the offset of the next header, or null when the header is corrupt (the walk
+ * stops; the rest stays in the last range, whose reader reports it). The first unit start at or
+ * after each nominal cut is a boundary. The walk reads sequentially while units are small and
+ * reopens its read at the next header past a 4 MiB jump, so big payloads are jumped over, never
+ * read; it ends at the last cut.
+ *
+ * @example
+ * const cuts = await headerBoundaries(storage, file, bytes, 12, (head, pos) => pos + 16 + head.readUInt32LE(0));
+ */
+export async function headerBoundaries(
+  storage: Storage,
+  file: FileInfo,
+  partitionBytes: number,
+  headerBytes: number,
+  next: (header: Buffer, pos: number) => number | null,
+): Promise<number[]> {
+  const cuts = nominalCuts(0, file.size, partitionBytes);
+  const out: number[] = [];
+  let c = 0;
+  let pos = 0; // the offset of the next header
+  reading: while (c < cuts.length && pos + headerBytes <= file.size) {
+    const readable = storage.read(file.uri, { start: pos, end: file.size });
+    let buf: Buffer = Buffer.alloc(0); // unread bytes from file offset `bufAt`
+    let bufAt = pos;
+    try {
+      for await (const read of readable as AsyncIterable<Buffer>) {
+        // Only a header cut by the previous read is left over: join it.
+        buf = buf.length === 0 ? read : Buffer.concat([buf, read]);
+        const drop = (): void => {
+          const n = Math.min(pos - bufAt, buf.length);
+          buf = buf.subarray(n);
+          bufAt += n;
+        };
+        drop();
+        while (pos === bufAt && buf.length >= headerBytes) {
+          if (pos >= cuts[c]!) {
+            out.push(pos);
+            while (c < cuts.length && cuts[c]! <= pos) c++;
+            if (c >= cuts.length) return out;
+          }
+          const after = next(buf, pos);
+          if (after === null || after <= pos) return out;
+          pos = after;
+          drop();
+        }
+        if (pos + headerBytes > file.size) return out;
+        if (pos - bufAt > JUMP_BYTES) continue reading; // `finally` closes this read
+      }
+    } finally {
+      readable.destroy();
+    }
+    return out;
   }
   return out;
 }

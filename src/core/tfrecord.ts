@@ -6,6 +6,8 @@
  * Shared by `source/tfrecord` (the incremental parser below) and `sink/tfrecord` (`frameRecord`).
  */
 import { crc32c } from './crc32c.js';
+import { headerBoundaries } from './partitioning.js';
+import type { FileInfo, Storage } from '../storage/types.js';
 
 /** Bytes before a record's data: the length and its CRC. */
 export const HEADER_BYTES = 12;
@@ -47,6 +49,7 @@ export function frameRecord(data: Uint8Array): Buffer {
 export type FrameEvent =
   | { kind: 'record'; data: Buffer; index: number; offset: number }
   | { kind: 'crc'; data: Buffer; index: number; offset: number; message: string }
+  | { kind: 'too-large'; index: number; offset: number; size: number }
   | { kind: 'stop'; code: 'bad-length' | 'truncated'; index: number; offset: number; message: string };
 
 const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;
@@ -54,7 +57,9 @@ const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;
 /**
  * An incremental TFRecord parser: feed it the bytes of a stream in any chunking; it returns the
  * records complete so far. Only the one record that spans chunks is copied; every other record
- * is a view into its chunk. After a `stop` event it ignores the rest of the stream.
+ * is a view into its chunk. A record whose length (its CRC verified) exceeds `maxRecordBytes` is
+ * skipped without being held: its bytes are counted off as they pass, then it is one `too-large`
+ * event. After a `stop` event it ignores the rest of the stream.
  *
  * @example
  * const p = new FrameParser(true);
@@ -70,13 +75,31 @@ export class FrameParser {
   private carry: Buffer[] = [];
   private carried = 0;
 
-  constructor(private readonly verifyCrc: boolean) {}
+  /** False in a range of a split file: record indexes there count from the range, so messages leave them out. */
+  indexed = true;
+
+  /** How messages name a record: `record 7 at byte offset 120`, or `record at byte offset 120`. */
+  private where(index = this.index, offset = this.offset): string {
+    return this.indexed ? `record ${index} at byte offset ${offset}` : `record at byte offset ${offset}`;
+  }
+
+  /** Bytes of a too-large record still to skip, and its data length. */
+  private skipLeft = 0;
+  private skipLen = 0;
+
+  constructor(private readonly verifyCrc: boolean, private readonly maxRecordBytes: number = MAX_RECORD_BYTES) {}
 
   /** The records completed by `chunk`. */
   push(chunk: Buffer): FrameEvent[] {
     const out: FrameEvent[] = [];
     if (this.stopped || chunk.length === 0) return out;
     let pos = 0;
+    if (this.skipLeft > 0) {
+      pos = this.skip(chunk, 0, out);
+      if (this.skipLeft > 0) return out;
+      chunk = chunk.subarray(pos);
+      pos = 0;
+    }
     if (this.carried > 0) {
       // A record spans chunks: join only its own bytes, then parse the rest of `chunk` in place.
       const before = this.carried;
@@ -87,6 +110,16 @@ export class FrameParser {
       const len = this.length(head, 0);
       if (len === null) return this.flushStop(out);
       const total = HEADER_BYTES + len + FOOTER_BYTES;
+      if (len > this.maxRecordBytes) {
+        // Too large: drop what is held, skip the rest of it in `chunk` and in the reads after.
+        this.carry = [];
+        this.carried = 0;
+        this.skipLen = len;
+        this.skipLeft = total - before;
+        pos = this.skip(chunk, 0, out);
+        if (this.skipLeft > 0) return out;
+        return [...out, ...this.push(chunk.subarray(pos))];
+      }
       if (this.carried < total) return out;
       this.carry.pop();
       const whole = Buffer.concat([...this.carry, chunk.subarray(0, total - before)], total);
@@ -101,6 +134,13 @@ export class FrameParser {
       if (rest < HEADER_BYTES) break;
       const len = this.length(buf, pos);
       if (len === null) return this.flushStop(out);
+      if (len > this.maxRecordBytes) {
+        this.skipLen = len;
+        this.skipLeft = HEADER_BYTES + len + FOOTER_BYTES;
+        pos = this.skip(buf, pos, out);
+        if (this.skipLeft > 0) return out;
+        continue;
+      }
       if (rest < HEADER_BYTES + len + FOOTER_BYTES) break;
       out.push(this.record(buf, pos, len));
       pos += HEADER_BYTES + len + FOOTER_BYTES;
@@ -112,14 +152,31 @@ export class FrameParser {
     return out;
   }
 
+  /** Skips bytes of a too-large record from `pos`; returns the position after them (a `too-large` event when it ends). */
+  private skip(buf: Buffer, pos: number, out: FrameEvent[]): number {
+    const n = Math.min(this.skipLeft, buf.length - pos);
+    this.skipLeft -= n;
+    if (this.skipLeft === 0) {
+      out.push({ kind: 'too-large', index: this.index++, offset: this.offset, size: this.skipLen });
+      this.offset += HEADER_BYTES + this.skipLen + FOOTER_BYTES;
+    }
+    return pos + n;
+  }
+
   /** At the end of the stream: a `truncated` stop when a partial record is left over. */
   end(): FrameEvent[] {
-    if (this.stopped || this.carried === 0) return [];
+    if (this.stopped) return [];
+    if (this.skipLeft > 0) {
+      this.stopped = true;
+      const message = `${this.where()}: truncated: it declares ${this.skipLen} data bytes (above maxRecordBytes, so it was skipped, not read), and the file ends ${this.skipLeft} bytes before its end`;
+      return [{ kind: 'stop', code: 'truncated', index: this.index, offset: this.offset, message }];
+    }
+    if (this.carried === 0) return [];
     const buf = Buffer.concat(this.carry, this.carried);
     this.carry = [];
     this.carried = 0;
     this.stopped = true;
-    const at = `record ${this.index} at byte offset ${this.offset}`;
+    const at = this.where();
     const message =
       buf.length < HEADER_BYTES
         ? `${at}: truncated: expected a ${HEADER_BYTES}-byte record header, got ${buf.length} bytes before the end of the file`
@@ -133,7 +190,7 @@ export class FrameParser {
   private length(buf: Buffer, pos: number): number | null {
     const lo = buf.readUInt32LE(pos);
     const hi = buf.readUInt32LE(pos + 4);
-    const at = `record ${this.index} at byte offset ${this.offset}`;
+    const at = this.where();
     if (this.verifyCrc) {
       const stored = buf.readUInt32LE(pos + 8);
       const actual = maskedCrc32c(buf.subarray(pos, pos + 8));
@@ -172,9 +229,26 @@ export class FrameParser {
       const stored = buf.readUInt32LE(pos + HEADER_BYTES + len);
       const actual = maskedCrc32c(data);
       if (stored !== actual) {
-        return { kind: 'crc', data, index, offset, message: `record ${index} at byte offset ${offset}: data CRC mismatch: masked CRC32C is ${hex(stored)} in the file, expected ${hex(actual)} for its ${len} data bytes` };
+        return { kind: 'crc', data, index, offset, message: `${this.where(index, offset)}: data CRC mismatch: masked CRC32C is ${hex(stored)} in the file, expected ${hex(actual)} for its ${len} data bytes` };
       }
     }
     return { kind: 'record', data, index, offset };
   }
+}
+
+/**
+ * Record boundaries of a plain TFRecord file for a plan (`BoundaryFinder`), found by walking the
+ * record headers only (`headerBoundaries`): each header's length, its CRC verified, gives the
+ * next header's offset. A corrupt length stops the walk: the rest stays in the last range, whose
+ * reader reports it.
+ *
+ * @example
+ * const cuts = await tfrecordBoundaries(storage, file, 64 * 1024 * 1024);
+ */
+export function tfrecordBoundaries(storage: Storage, file: FileInfo, partitionBytes: number): Promise<number[]> {
+  return headerBoundaries(storage, file, partitionBytes, HEADER_BYTES, (head, pos) => {
+    const len = head.readUInt32LE(4) * 2 ** 32 + head.readUInt32LE(0);
+    if (head.readUInt32LE(8) !== maskedCrc32c(head.subarray(0, 8)) || len >= MAX_RECORD_BYTES) return null;
+    return pos + HEADER_BYTES + len + FOOTER_BYTES;
+  });
 }

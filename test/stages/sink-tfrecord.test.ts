@@ -55,14 +55,14 @@ test('error rows encode every field by its natural type', async () => {
 });
 
 test('round trip on mnist: sink writes, the source reads back, the decoder gives identical values', { skip: needsFixtures }, async () => {
-  const { records } = await readAll(tfrecordSource, { uri: 'mnist.tfrecord' }, DIR);
+  const { records } = await readAll(tfrecordSource, { uri: 'mnist.tfrecord' }, DIR, { partitionBytes: 2 ** 30 }); // whole: records keep their index
   const features = { image_floats: { dtype: 'float32', shape: [784] }, image_class: { dtype: 'int64', shape: [1] } };
   const decoded = await runStage<Instance>(tfExample, { features }, records, { chunkSize: 256 });
   // Forward every field and use the pixels as the "prediction", so every value makes the trip.
   const rows: Row[] = decoded.map((r) => ({ key: `mnist:${r.index}`, image_class: r.fields.image_class as number[], image_floats: r.fields.image_floats as number[], prediction: Array.from(r.features.image_floats as Float32Array) }));
   for (const compression of ['none', 'gzip'] as const) {
     const { files } = await runSink(tfrecordSink, { compression }, rows);
-    const back = await readAll(tfrecordSource, { uri: files[0]! }, path.dirname(files[0]!));
+    const back = await readAll(tfrecordSource, { uri: files[0]! }, path.dirname(files[0]!), { partitionBytes: 2 ** 30 });
     assert.equal(back.records.length, 1000);
     const again = await runStage<Instance>(tfExample, { features: { ...features, prediction: { dtype: 'float32', shape: [784] }, key: { dtype: 'string', shape: [1] } } }, back.records as RawRecord[], { chunkSize: 256 });
     again.forEach((r, i) => {

@@ -139,6 +139,6 @@ test('jsonl: the default partition size is input / (workers x 4), between 1 MiB 
 });
 
 test('jsonl: options are strict', () => {
-  assert.throws(() => withDefaults(jsonl, { uri: 'a', delimiter: ',' }), /\/delimiter: unknown key \(allowed: uri\)/);
+  assert.throws(() => withDefaults(jsonl, { uri: 'a', delimiter: ',' }), /\/delimiter: unknown key \(allowed: uri, compression, maxRecordBytes\)/);
   assert.throws(() => withDefaults(jsonl, {}), /\/uri: required, missing/);
 });

@@ -8,6 +8,9 @@ import { readAll, smallReads } from '../helpers/run-stage.js';
 import { TFRECORD_DIR as DIR, needsFixtures, specMaskedCrc, specRead } from '../helpers/tfrecord.js';
 import type { Failure, RawRecord } from '../../src/core/types.js';
 
+/** Partitions large enough that every fixture stays one (splitting is tested in source-tfrecord-split.test.ts). */
+const WHOLE = { partitionBytes: 2 ** 30 };
+
 const COUNTS: Record<string, number> = {
   'mnist.tfrecord': 1000,
   'penguin-train.tfrecord.gz': 234,
@@ -28,7 +31,7 @@ function tmpCopy(name: string, bytes: Uint8Array): string {
 }
 
 test('reads every fixture with its exact record count, one partition per file, CRCs verified', { skip: needsFixtures }, async () => {
-  const { partitions, records } = await readAll(tfrecordSource, { uri: '.' }, DIR);
+  const { partitions, records } = await readAll(tfrecordSource, { uri: '.' }, DIR, WHOLE);
   assert.deepEqual(partitions.map((p) => [p.source, p.start, p.end === p.size, p.split]), Object.keys(COUNTS).sort().map((f) => [f, 0, true, false]));
   assert.equal(records.filter(isFailure).length, 0);
   for (const [file, n] of Object.entries(COUNTS)) {
@@ -40,7 +43,7 @@ test('reads every fixture with its exact record count, one partition per file, C
 
 test('agrees record for record with an independent reader written from the spec (raw bytes and offsets)', { skip: needsFixtures }, async () => {
   for (const file of Object.keys(COUNTS)) {
-    const { records } = await readAll(tfrecordSource, { uri: file }, DIR);
+    const { records } = await readAll(tfrecordSource, { uri: file }, DIR, WHOLE);
     const spec = specRead(path.join(DIR, file));
     assert.equal(records.length, spec.length, file);
     records.forEach((r, i) => {
@@ -52,8 +55,8 @@ test('agrees record for record with an independent reader written from the spec 
 
 test('records that straddle reads (7-byte reads, plain and gzip) come out the same', { skip: needsFixtures }, async () => {
   for (const file of ['mnist.tfrecord', 'penguin-eval.tfrecord.gz']) {
-    const whole = await readAll(tfrecordSource, { uri: file }, DIR);
-    const small = await readAll(tfrecordSource, { uri: file }, DIR, { storage: smallReads(7) });
+    const whole = await readAll(tfrecordSource, { uri: file }, DIR, WHOLE);
+    const small = await readAll(tfrecordSource, { uri: file }, DIR, { ...WHOLE, storage: smallReads(7) });
     assert.equal(small.records.length, COUNTS[file]);
     assert.deepEqual(small.records, whole.records);
   }
@@ -61,12 +64,12 @@ test('records that straddle reads (7-byte reads, plain and gzip) come out the sa
 
 test('compression auto detects gzip by its magic bytes without a .gz name; none/gzip force it', { skip: needsFixtures }, async () => {
   const file = tmpCopy('penguins.tfrecord', fs.readFileSync(path.join(DIR, 'penguin-eval.tfrecord.gz')));
-  const auto = await readAll(tfrecordSource, { uri: file }, DIR);
+  const auto = await readAll(tfrecordSource, { uri: file }, DIR, WHOLE);
   assert.equal(auto.records.filter((r) => !isFailure(r)).length, 100);
-  const forced = await readAll(tfrecordSource, { uri: file, compression: 'gzip' }, DIR);
+  const forced = await readAll(tfrecordSource, { uri: file, compression: 'gzip' }, DIR, WHOLE);
   assert.equal(forced.records.length, 100);
   // Read as plain TFRecord, gzip bytes are a corrupt length at once: one Failure, no crash.
-  const plain = await readAll(tfrecordSource, { uri: file, compression: 'none' }, DIR);
+  const plain = await readAll(tfrecordSource, { uri: file, compression: 'none' }, DIR, WHOLE);
   assert.deepEqual(plain.records.map((r) => [(r as Failure).code, r.index, r.offset]), [['bad-length', 0, 0]]);
 });
 
@@ -77,7 +80,7 @@ test('a flipped byte in the middle of record 500: exactly one crc Failure for it
   const at = offset + 12 + Math.floor(data.length / 2);
   bytes[at] ^= 0x01;
   const file = tmpCopy('mnist.tfrecord', bytes);
-  const { records } = await readAll(tfrecordSource, { uri: file }, DIR);
+  const { records } = await readAll(tfrecordSource, { uri: file }, DIR, WHOLE);
   assert.equal(records.length, 1000);
   const failures = records.filter(isFailure);
   const flipped = bytes.subarray(offset + 12, offset + 12 + data.length);
@@ -96,7 +99,7 @@ test('a flipped byte in the middle of record 500: exactly one crc Failure for it
   ]);
   assert.deepEqual(records.filter((r) => !isFailure(r)).map((r) => r.index), [...Array(1000).keys()].filter((i) => i !== 500));
   // Without CRC checks the record passes, flipped byte and all.
-  const unchecked = await readAll(tfrecordSource, { uri: file, verifyCrc: false }, DIR);
+  const unchecked = await readAll(tfrecordSource, { uri: file, verifyCrc: false }, DIR, WHOLE);
   assert.equal(unchecked.records.filter(isFailure).length, 0);
 });
 
@@ -105,7 +108,7 @@ test('a truncated tail: every earlier record, then one truncated Failure naming 
   const spec = specRead(path.join(DIR, 'mnist.tfrecord'));
   const { offset, data } = spec[700]!;
   const file = tmpCopy('cut.tfrecord', bytes.subarray(0, offset + 100));
-  const { records } = await readAll(tfrecordSource, { uri: file }, DIR, { storage: smallReads(4096) });
+  const { records } = await readAll(tfrecordSource, { uri: file }, DIR, { ...WHOLE, storage: smallReads(4096) });
   assert.equal(records.length, 701);
   assert.deepEqual(records.slice(0, 700).map((r) => [isFailure(r), r.index]), [...Array(700).keys()].map((i) => [false, i]));
   assert.deepEqual(records[700], {
@@ -121,7 +124,7 @@ test('a truncated tail: every earlier record, then one truncated Failure naming 
   });
   // Cut inside a header.
   const head = tmpCopy('head.tfrecord', bytes.subarray(0, offset + 5));
-  const h = await readAll(tfrecordSource, { uri: head }, DIR);
+  const h = await readAll(tfrecordSource, { uri: head }, DIR, WHOLE);
   assert.equal(h.records.length, 701);
   assert.equal((h.records[700] as Failure).error, `${head}: record 700 at byte offset ${offset}: truncated: expected a 12-byte record header, got 5 bytes before the end of the file`);
 });
@@ -132,7 +135,7 @@ test('a corrupted length ends the file with one bad-length Failure after the rec
   const stored = bytes.readUInt32LE(offset + 8);
   bytes[offset + 1] ^= 0x40;
   const file = tmpCopy('len.tfrecord', bytes);
-  const { records } = await readAll(tfrecordSource, { uri: file }, DIR);
+  const { records } = await readAll(tfrecordSource, { uri: file }, DIR, WHOLE);
   assert.equal(records.length, 301);
   assert.deepEqual(records[300], {
     failed: true,
@@ -150,7 +153,7 @@ test('a corrupted length ends the file with one bad-length Failure after the rec
 test('a cut gzip stream: the records decompressed before the cut, then one gzip Failure', { skip: needsFixtures }, async () => {
   const gz = fs.readFileSync(path.join(DIR, 'sequence-example-eval.tfrecord.gz'));
   const file = tmpCopy('cut.tfrecord.gz', gz.subarray(0, Math.floor(gz.length / 2)));
-  const { records } = await readAll(tfrecordSource, { uri: file }, DIR);
+  const { records } = await readAll(tfrecordSource, { uri: file }, DIR, WHOLE);
   const failures = records.filter(isFailure);
   assert.equal(failures.length, 1);
   const f = failures[0]!;
@@ -165,7 +168,7 @@ test('a cut gzip stream: the records decompressed before the cut, then one gzip 
 
 test('an empty file is one partition with no records', async () => {
   const file = tmpCopy('empty.tfrecord', new Uint8Array(0));
-  const { partitions, records } = await readAll(tfrecordSource, { uri: file }, path.dirname(file));
+  const { partitions, records } = await readAll(tfrecordSource, { uri: file }, path.dirname(file), WHOLE);
   assert.equal(partitions.length, 1);
   assert.deepEqual(records, []);
 });

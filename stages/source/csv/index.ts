@@ -2,15 +2,19 @@ import h from 'highland';
 import type Highland from 'highland';
 import type { Readable } from 'node:stream';
 import { parse, type Options } from 'csv-parse/sync';
-import { defineStage, SluiceError, describeError, RAW_LIMIT, RecordError, toFailure, byteStream, checkInput, planByteRanges, pushChunks, utf8Problem, type Chunk, type ChunkStream, type Failure, type Partition, type RawRecord } from '../../../src/sdk.js';
-import type { Storage } from '../../../src/storage/types.js';
+import { defineStage, type Chunk, type ChunkStream } from '../../../src/core/stage.js';
+import type { Failure, Partition, RawRecord } from '../../../src/core/types.js';
+import { SluiceError, describeError } from '../../../src/core/errors.js';
+import { RAW_LIMIT, RecordError, toFailure } from '../../../src/core/failure.js';
+import { byteStream, checkInput, planByteRanges, pushChunks, utf8Problem } from '../../../src/core/partitioning.js';
+import type { FileInfo, Storage } from '../../../src/storage/types.js';
 import { QuoteScanner, blankLine, csvBoundaries, csvDialect, dialectProblems, type QuoteFreeRun } from './scan.js';
+import { isGzip, isZlibError, maybeGunzip, withoutOffsets } from '../shared/compression.js';
+import { recordLimit, textLimit, tooLarge } from '../shared/limits.js';
 import { csvSourceSchema, type CsvSourceOptions } from './schema.js';
 
 const LF = 0x0a;
 const CR = 0x0d;
-/** A record longer than this is taken for an unclosed quote: the range fails instead of filling memory. */
-export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
 type Push = (err: Error | null, value?: Chunk<RawRecord> | Highland.Nil) => void;
 
 /** csv-parse options: it only splits fields; record boundaries come from the QuoteScanner. */
@@ -75,8 +79,14 @@ async function readHeader(storage: Storage, uri: string, options: CsvSourceOptio
 }
 
 /** The first column name that appears twice, else undefined: fields by column cannot hold both. */
-function twice(names: string[]): string | undefined {
-  return names.find((n, i) => names.indexOf(n) !== i);
+export function twice(names: string[]): string | undefined {
+  // A Set, not indexOf: a header of 200,000 columns is checked in milliseconds, not a minute.
+  const seen = new Set<string>();
+  for (const n of names) {
+    if (seen.has(n)) return n;
+    seen.add(n);
+  }
+  return undefined;
 }
 
 /**
@@ -107,6 +117,7 @@ export function csvRecords(partition: Partition, options: CsvSourceOptions, head
   let first = true;
   let stopped = false;
   let out: Array<RawRecord | Failure> = [];
+  const limit = textLimit(recordLimit(options));
 
   // One record: bytes [s, e) of `data` (which starts at file offset `at`) and its cells.
   // Returns a message when the range must stop (a header naming a column twice).
@@ -140,16 +151,33 @@ export function csvRecords(partition: Partition, options: CsvSourceOptions, head
     return null;
   };
 
+  // A record of `size` bytes above the limit, from file offset `s`: a Failure, counted like a row.
+  const tooBig = (s: number, size: number, head: Buffer, why = ''): void => {
+    const i = counted ? index : null;
+    index++;
+    const failure = tooLarge({ source, index: i, offset: s }, size, limit, head.toString('utf8', 0, Math.min(head.length, RAW_LIMIT)));
+    out.push(why ? { ...failure, error: failure.error + why } : failure);
+  };
+
   // The records of `data` (from file offset `at`) that end at the offsets `upTo`; false when the range stopped.
   const records = (data: Buffer, at: number, upTo: number[]): boolean => {
-    const spans: number[] = []; // start, end pairs of the non-empty lines
+    // Each line in order: a row to parse, a blank line, or a record above the limit. In a
+    // one-column CSV a blank line is a record with an empty field (RFC 4180); with more columns
+    // it cannot hold the row and is not a record (as in pandas and Python's csv.DictReader).
+    const items: Array<{ s: number; e: number; kind: 'row' | 'blank' | 'big' }> = [];
+    const spans: number[] = []; // start, end pairs of the rows, parsed in one call
     let s = lastEnd;
     for (const e of upTo) {
-      if (!blankLine(data, s - at, e - at)) spans.push(s, e);
+      if (e - s > limit) items.push({ s, e, kind: 'big' });
+      else if (!blankLine(data, s - at, e - at)) {
+        items.push({ s, e, kind: 'row' });
+        spans.push(s, e);
+      } else items.push({ s, e, kind: 'blank' });
       s = e;
     }
     let cells: string[][] | null = null;
-    if (spans.length > 0) {
+    // One parse call over the rows, unless a record above the limit lies between them.
+    if (spans.length > 0 && !items.some((it) => it.kind === 'big')) {
       try {
         cells = parse(data.subarray(spans[0]! - at, spans[spans.length - 1]! - at), spans[0] === 0 ? optsAtStart : opts) as string[][];
       } catch {
@@ -157,10 +185,25 @@ export function csvRecords(partition: Partition, options: CsvSourceOptions, head
       }
     }
     if (cells && cells.length * 2 !== spans.length) cells = null;
-    for (let i = 0; i < spans.length; i += 2) {
-      const s = spans[i]!;
-      const e = spans[i + 1]!;
-      let row = cells ? cells[i / 2]! : null;
+    let r = 0;
+    for (const { s, e, kind } of items) {
+      lastEnd = s;
+      if (kind === 'big') {
+        if (names === null) {
+          restFails(data, at, `the header row is larger than maxRecordBytes (${limit})`);
+          return false;
+        }
+        tooBig(s, e - s, data.subarray(s - at, s - at + RAW_LIMIT));
+        lastEnd = e;
+        continue;
+      }
+      if (kind === 'blank') {
+        if (names !== null && names.length === 1) emit(data, at, s, e, ['']);
+        lastEnd = e;
+        continue;
+      }
+      let row = cells ? cells[r]! : null;
+      r++;
       let problem: string | null = null;
       if (!row) {
         try {
@@ -171,7 +214,6 @@ export function csvRecords(partition: Partition, options: CsvSourceOptions, head
           problem = parseMessage(err);
         }
       }
-      lastEnd = s;
       if (row) {
         problem = emit(data, at, s, e, row);
         lastEnd = e;
@@ -196,36 +238,58 @@ export function csvRecords(partition: Partition, options: CsvSourceOptions, head
     readable.destroy();
   };
 
+  // While skipping a record above the limit: where it starts, its first bytes, and the file
+  // offset of the next read. Its bytes go through the scanner (to find its end), not into memory.
+  let skipFrom: number | null = null;
+  let skipHead: Buffer = Buffer.alloc(0);
+  let readAt = start;
+
   return (err: Error, buf: Buffer | Highland.Nil, push: Push, next: () => void): void => {
     if (stopped) return;
     if (err) {
-      // A storage error fails the partition (the engine retries it): nothing more to read.
       stopped = true;
-      push(err);
+      if (isZlibError(err)) {
+        // A cut or corrupt gzip stream: the records before it stand, the rest is one Failure.
+        const at = skipFrom ?? lastEnd;
+        const raw = (skipFrom !== null ? skipHead : pending).toString('utf8', 0, RAW_LIMIT);
+        const failure = new RecordError('gzip', `corrupt gzip stream after ${at} uncompressed bytes: ${describeError(err)}; the rest of the file was not read as records`);
+        out.push(toFailure('source', { source, index: counted ? index : null, offset: at, raw }, failure));
+        pushChunks(out, push);
+      } else push(err); // A storage error fails the partition (the engine retries it).
       push(null, h.nil);
       return;
     }
     if (h.isNil(buf)) {
       // The last record may lack its `\n`.
-      if (pending.length > 0) records(pending, lastEnd, [lastEnd + pending.length]);
+      if (skipFrom !== null) tooBig(skipFrom, readAt - skipFrom, skipHead, ' (it has no end before the end of the range: an unclosed quote?)');
+      else if (pending.length > 0) records(pending, lastEnd, [lastEnd + pending.length]);
       pushChunks(out, push);
       push(null, h.nil);
       return;
     }
-    const at = lastEnd;
-    // Usually `pending` is the start of one record: the copy is about one read.
-    const data = pending.length === 0 ? buf : Buffer.concat([pending, buf]);
     const name = first && header ? twice(header) : undefined;
     first = false;
+    ends.length = 0;
     if (name !== undefined) {
-      restFails(data, at, `the header names column "${name}" twice`);
-    } else {
-      ends.length = 0;
-      scanner.feed(buf, at + pending.length, run);
-      if (records(data, at, ends)) {
-        pending = data.subarray(lastEnd - at);
-        if (pending.length > MAX_RECORD_BYTES) restFails(data, at, `no record end within ${MAX_RECORD_BYTES} bytes (an unclosed quote?)`);
+      restFails(buf, lastEnd, `the header names column "${name}" twice`);
+    } else if (skipFrom !== null) {
+      scanner.feed(buf, readAt, run);
+      const bufAt = readAt;
+      readAt += buf.length;
+      if (ends.length > 0) {
+        // The skipped record ends in this read: fail it, then go on with the records after it.
+        tooBig(skipFrom, ends[0]! - skipFrom, skipHead);
+        skipFrom = null;
+        lastEnd = ends[0]!;
+        if (records(buf, bufAt, ends.slice(1))) keep(buf, bufAt);
       }
+    } else {
+      const at = lastEnd;
+      // Usually `pending` is the start of one record: the copy is about one read.
+      const data = pending.length === 0 ? buf : Buffer.concat([pending, buf]);
+      scanner.feed(buf, at + pending.length, run);
+      readAt = at + data.length;
+      if (records(data, at, ends)) keep(data, at);
     }
     const chunk = out;
     out = [];
@@ -233,6 +297,17 @@ export function csvRecords(partition: Partition, options: CsvSourceOptions, head
     if (stopped) push(null, h.nil);
     else next();
   };
+
+  // Keeps the bytes of `data` after the last record end as the start of the next record, or
+  // starts skipping them when they already exceed the limit.
+  function keep(data: Buffer, at: number): void {
+    pending = data.subarray(lastEnd - at);
+    if (pending.length > limit) {
+      skipFrom = lastEnd;
+      skipHead = Buffer.from(pending.subarray(0, RAW_LIMIT));
+      pending = Buffer.alloc(0);
+    }
+  }
 }
 
 /**
@@ -258,7 +333,8 @@ export default defineStage<CsvSourceOptions>()({
     const problems = dialectProblems(options, ctx.path);
     if (problems.length) throw new SluiceError('CONFIG_INVALID', problems);
     const dialect = csvDialect(options);
-    return planByteRanges(options.uri, ctx, (file, bytes) => csvBoundaries(ctx.storage, file, bytes, dialect));
+    const gzip = (file: FileInfo) => isGzip(ctx.storage, file, options.compression ?? 'auto');
+    return planByteRanges(options.uri, ctx, (file, bytes) => csvBoundaries(ctx.storage, file, bytes, dialect), gzip);
   },
   create(options, ctx) {
     return {
@@ -270,7 +346,16 @@ export default defineStage<CsvSourceOptions>()({
           const readable = ctx.storage.read(p.uri, { start: p.start, end: p.end });
           return byteStream(readable).consume(csvRecords(p, options, header, readable));
         };
-        if (p.start === 0) return records(null);
+        if (p.start === 0) {
+          // A whole file may be gzip (a cut range never is): its rows are known by index, not offset.
+          return h(isGzip(ctx.storage, p, options.compression ?? 'auto'))
+            .map((gzip) => {
+              if (!gzip) return records(null);
+              const readable = ctx.storage.read(p.uri, { start: 0, end: p.size });
+              return maybeGunzip(readable, true).consume(csvRecords(p, options, null, readable)).map(withoutOffsets);
+            })
+            .sequence() as unknown as ChunkStream<RawRecord>;
+        }
         return h(readHeader(ctx.storage, p.uri, options)).flatMap((header) => {
           if (Array.isArray(header)) return records(header);
           const err = new RecordError('bad-csv', `the header row cannot be parsed: ${header.message}; the range (${p.end - p.start} bytes from offset ${p.start}) was not read`);

@@ -1,9 +1,13 @@
 import type { JSONSchemaType } from 'ajv';
+import { compressionOption, type Compression } from '../shared/compression.js';
+import { maxRecordBytesOption, type RecordLimitOptions } from '../shared/limits.js';
 
 /** Options of `source/csv`. */
-export interface CsvSourceOptions {
+export interface CsvSourceOptions extends RecordLimitOptions {
   /** A file, a directory (its files), or a glob, relative to the config file. */
   uri: string;
+  /** `auto` (default): gzip by a `.gz` name or the magic bytes 1f 8b; gzip files are one partition each. */
+  compression?: Compression;
   /** The field delimiter: one ASCII character. */
   delimiter: string;
   /** The quote character; "" turns quoting off. */
@@ -30,6 +34,8 @@ export const csvSourceSchema: JSONSchemaType<CsvSourceOptions> = {
       maxLength: 1,
       description: 'The character that escapes a quote inside a quoted field. Default: " (a quote is written twice, as in RFC 4180).',
     } as any,
+    ...(compressionOption as any),
+    ...maxRecordBytesOption,
   },
   required: ['uri', 'delimiter', 'quote'],
   additionalProperties: false,

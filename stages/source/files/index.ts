@@ -2,6 +2,7 @@ import h from 'highland';
 import path from 'node:path';
 import { defineStage, checkInput, defaultPartitionBytes, groupBySize, listInput, describeError, type Chunk, type ChunkStream, type StageContext, type Failure, type PartitionFile, type RawRecord, type PlannedPartition } from '../../../src/sdk.js';
 import type { Storage } from '../../../src/storage/types.js';
+import { DEFAULT_MAX_RECORD_BYTES, recordLimit, tooLarge } from '../shared/limits.js';
 import { filesSourceSchema, type FilesSourceOptions } from './schema.js';
 
 /**
@@ -16,12 +17,17 @@ function fileError(err: unknown): boolean {
   return FILE_ERRORS.has(String(e?.code)) || FILE_ERRORS.has(String(e?.name));
 }
 
-/** Reads one whole file into memory (an image is decoded whole anyway). */
-async function readFile(storage: Storage, uri: string): Promise<Uint8Array> {
+/** Reads one whole file into memory (an image is decoded whole anyway), or the bytes counted once they pass `limit` (the file grew since it was listed). */
+async function readFile(storage: Storage, uri: string, limit: number): Promise<Uint8Array | number> {
   const parts: Buffer[] = [];
+  let size = 0;
   const readable = storage.read(uri);
   try {
-    for await (const chunk of readable as AsyncIterable<Buffer>) parts.push(chunk);
+    for await (const chunk of readable as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limit) return size;
+      parts.push(chunk);
+    }
   } finally {
     readable.destroy();
   }
@@ -37,11 +43,15 @@ async function readFile(storage: Storage, uri: string): Promise<Uint8Array> {
  * await fileRecord(storage, { source: 'photos/a.jpg', uri: '/p/photos/a.jpg', size: 1234, mtimeMs: 0 })
  * // { source: 'photos/a.jpg', index: 0, offset: 0, raw: <bytes>, fields: { path: 'photos/a.jpg', name: 'a.jpg', size: 1234 } }
  */
-export async function fileRecord(storage: Storage, file: PartitionFile): Promise<RawRecord | Failure> {
+export async function fileRecord(storage: Storage, file: PartitionFile, limit: number = DEFAULT_MAX_RECORD_BYTES): Promise<RawRecord | Failure> {
   const name = path.posix.basename(file.source.replace(/\\/g, '/'));
   const fields = { path: file.source, name, size: file.size };
+  const origin = { source: file.source, index: 0, offset: 0 };
+  // Its listed size says it is too large: not a byte of it is read.
+  if (file.size > limit) return { ...tooLarge(origin, file.size, limit, null), fields };
   try {
-    const raw = await readFile(storage, file.uri);
+    const raw = await readFile(storage, file.uri, limit);
+    if (typeof raw === 'number') return { ...tooLarge(origin, raw, limit, null), fields };
     return { source: file.source, index: 0, offset: 0, raw, fields: { ...fields, size: raw.byteLength } };
   } catch (err) {
     if (!fileError(err)) throw err;
@@ -98,7 +108,8 @@ export default defineStage<FilesSourceOptions>()({
   examples: [{ uri: 'photos/' }, { uri: 'photos/**/*.{jpg,jpeg,png}' }],
   check: (options, ctx) => checkInput(options.uri, ctx),
   plan: (options, ctx) => planFiles(options.uri, ctx),
-  create(_options, ctx) {
+  create(options, ctx) {
+    const limit = recordLimit(options);
     return {
       read(part): ChunkStream<RawRecord> {
         const p = part.partition;
@@ -112,7 +123,7 @@ export default defineStage<FilesSourceOptions>()({
             return;
           }
           const file = files[next++]!;
-          fileRecord(ctx.storage, file).then(
+          fileRecord(ctx.storage, file, limit).then(
             (record) => {
               push(null, [record]);
               more();

@@ -1,7 +1,8 @@
 import type { JSONSchemaType } from 'ajv';
+import { maxRecordBytesOption, type RecordLimitOptions } from '../shared/limits.js';
 
 /** Options of `source/files`. */
-export interface FilesSourceOptions {
+export interface FilesSourceOptions extends RecordLimitOptions {
   /** A file, a directory (its files), or a glob, relative to the config file. */
   uri: string;
 }
@@ -18,6 +19,7 @@ export const filesSourceSchema: JSONSchemaType<FilesSourceOptions> = {
       description:
         'The input, relative to the config file: a file, a directory (its files, not recursive, skipping names that start with _ or .), or a glob (** allowed), e.g. "photos/**/*.{jpg,png}". One record per file.',
     },
+    ...maxRecordBytesOption,
   },
   required: ['uri'],
   additionalProperties: false,

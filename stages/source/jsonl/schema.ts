@@ -1,9 +1,13 @@
 import type { JSONSchemaType } from 'ajv';
+import { compressionOption, type Compression } from '../shared/compression.js';
+import { maxRecordBytesOption, type RecordLimitOptions } from '../shared/limits.js';
 
 /** Options of `source/jsonl`. */
-export interface JsonlSourceOptions {
+export interface JsonlSourceOptions extends RecordLimitOptions {
   /** A file, a directory (its files), or a glob, relative to the config file. */
   uri: string;
+  /** `auto` (default): gzip by a `.gz` name or the magic bytes 1f 8b; gzip files are one partition each. */
+  compression?: Compression;
 }
 
 /** JSON Schema of `source/jsonl` options, e.g. `{"uri": "data/ratings-*.jsonl"}`. */
@@ -16,6 +20,8 @@ export const jsonlSourceSchema: JSONSchemaType<JsonlSourceOptions> = {
       description:
         'The input, relative to the config file: a file, a directory (its files, not recursive, skipping names that start with _ or .), or a glob (** allowed). One JSON value per line; blank lines are skipped.',
     },
+    ...(compressionOption as any),
+    ...maxRecordBytesOption,
   },
   required: ['uri'],
   additionalProperties: false,

@@ -2,6 +2,8 @@ import h from 'highland';
 import { parquetMetadataAsync, parquetReadObjects, parquetSchema, type AsyncBuffer, type FileMetaData } from 'hyparquet';
 import { defineStage, checkInput, listInput, pushChunks, MAX_CHUNK, SluiceError, describeError, type Chunk, type ChunkStream, type StageContext, type Failure, type Partition, type RawRecord, type PlannedPartition } from '../../../src/sdk.js';
 import type { FileInfo, Storage } from '../../../src/storage/types.js';
+import { RAW_LIMIT } from '../../../src/core/failure.js';
+import { recordLimit, tooLarge } from '../shared/limits.js';
 import { parquetSourceSchema, type ParquetSourceOptions } from './schema.js';
 
 /** A storage failure under hyparquet: it must stay a stream error (the engine retries), not pass as a corrupt file. */
@@ -26,6 +28,8 @@ export class StorageBuffer implements AsyncBuffer {
       this.current.set(key, hit);
       return hit;
     }
+    // A footer pointing outside the file is a corrupt file (its rows fail), not a storage outage to retry.
+    if (start < 0 || end > this.byteLength || start > end) throw new Error(`the footer points at bytes ${start}-${end}, outside the file's ${this.byteLength} bytes`);
     const bytes = await readRange(this.storage, this.uri, start, end);
     this.current.set(key, bytes);
     return bytes;
@@ -138,20 +142,39 @@ export function toJsonValue(v: unknown): unknown {
 }
 
 /** The rows of one slice as RawRecords: `index` is the row's index in the file. */
-function toRecords(p: Partition, rows: Record<string, unknown>[], firstRow: number): RawRecord[] {
+function toRecords(p: Partition, rows: Record<string, unknown>[], firstRow: number, maxRecordBytes: number): Array<RawRecord | Failure> {
   return rows.map((row, i) => {
     const fields = toJsonValue(row) as Record<string, unknown>;
-    return { source: p.source, index: firstRow + i, offset: null, raw: JSON.stringify(fields), fields };
+    const raw = JSON.stringify(fields);
+    const origin = { source: p.source, index: firstRow + i, offset: null };
+    // The row is decoded already (hyparquet reads column chunks whole), but it goes no further.
+    const size = raw.length > maxRecordBytes / 3 ? Buffer.byteLength(raw) : raw.length;
+    if (size > maxRecordBytes) return tooLarge(origin, size, maxRecordBytes, raw.slice(0, RAW_LIMIT));
+    return { ...origin, raw, fields };
   });
 }
 
 /**
- * Reads one row group in slices of at most `MAX_CHUNK` rows, one slice per pull, so a big row
- * group never sits in memory as objects at once. A slice hyparquet cannot decode (a corrupt
- * page) ends the partition with one Failure naming the file and the rows lost; everything
- * before it is still predicted.
+ * One Failure per row of rows [from, to): a row group (or the rest of one) that cannot be decoded
+ * still accounts for every row the footer says it holds, so the error budget sees them all.
  */
-function readRowGroup(ctx: StageContext, p: Partition, columns: string[] | undefined): ChunkStream<RawRecord> {
+function rowFailures(p: Partition, from: number, to: number, why: string): Failure[] {
+  const out: Failure[] = [];
+  const group = `rows ${p.start}-${p.end - 1}`;
+  for (let i = from; i < to; i++) {
+    out.push({ failed: true, key: null, source: p.source, index: i, offset: null, stage: 'source', code: 'bad-parquet', error: `${p.source}: row ${i} (row group of ${group}) unreadable: ${why}`, raw: null });
+  }
+  return out;
+}
+
+/**
+ * Reads one row group in slices of at most `MAX_CHUNK` rows, one slice per pull, so a big row
+ * group never sits in memory as objects at once. A slice hyparquet cannot decode (an unsupported
+ * codec, a corrupt page or dictionary, offsets past the end of the file) fails every row from it
+ * to the end of the row group, one Failure per row (counts from the footer); everything before it
+ * is still predicted. Only a storage error fails the partition (the engine retries it).
+ */
+function readRowGroup(ctx: StageContext, p: Partition, columns: string[] | undefined, maxRecordBytes: number): ChunkStream<RawRecord> {
   const buffer = new StorageBuffer(ctx.storage, p.uri, p.size);
   let metadata: Promise<FileMetaData> | undefined;
   let row = p.start;
@@ -169,15 +192,12 @@ function readRowGroup(ctx: StageContext, p: Partition, columns: string[] | undef
         (rows) => {
           buffer.nextSlice();
           row = rowEnd;
-          pushChunks<RawRecord | Failure>(toRecords(p, rows, rowStart), push);
+          pushChunks<RawRecord | Failure>(toRecords(p, rows, rowStart, maxRecordBytes), push);
           next();
         },
         (err: unknown) => {
           if (err instanceof StorageReadError) push(err);
-          else {
-            const error = `${p.source}: rows ${rowStart}-${p.end - 1} unreadable: ${describeError(err)}`;
-            push(null, [{ failed: true, key: null, source: p.source, index: rowStart, offset: null, stage: 'source', code: 'bad-parquet', error, raw: null }]);
-          }
+          else pushChunks<RawRecord | Failure>(rowFailures(p, rowStart, p.end, describeError(err)), push);
           push(null, h.nil);
         },
       );
@@ -217,7 +237,7 @@ export default defineStage<ParquetSourceOptions>()({
     const columns = options.columns ?? undefined;
     return {
       read(part): ChunkStream<RawRecord> {
-        return readRowGroup(ctx, part.partition, columns);
+        return readRowGroup(ctx, part.partition, columns, recordLimit(options));
       },
     };
   },

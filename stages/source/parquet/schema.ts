@@ -1,7 +1,8 @@
 import type { JSONSchemaType } from 'ajv';
+import { maxRecordBytesOption, type RecordLimitOptions } from '../shared/limits.js';
 
 /** Options of `source/parquet`. */
-export interface ParquetSourceOptions {
+export interface ParquetSourceOptions extends RecordLimitOptions {
   /** A file, a directory (its files), or a glob, relative to the config file. */
   uri: string;
   /** Top-level columns to read; all columns when omitted. */
@@ -29,6 +30,7 @@ export const parquetSourceSchema: JSONSchemaType<ParquetSourceOptions> = {
       description:
         'Top-level columns to read (only their bytes are fetched); default: all. Usually the decoder\'s features plus the key field and the forwarded fields. A name missing from a file is a config error.',
     },
+    ...maxRecordBytesOption,
   },
   required: ['uri'],
   additionalProperties: false,
