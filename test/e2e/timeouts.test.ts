@@ -10,20 +10,14 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import * as tfl from '@tensorflow/tfjs-layers';
-import HangOn from '../helpers/hang-layer.cjs';
-import { initBackend } from '../../src/model/backend.js';
-import { storageSaveHandler } from '../../src/model/io-handler.js';
-import { createStorage } from '../../src/storage/index.js';
+import { HANG_LAYER_ENV, HANG_VALUE, saveHangModel } from '../helpers/hang-model.js';
 import tfjsStage from '../../stages/model/tfjs/index.js';
 import { testContext } from '../helpers/run-stage.js';
 import { runSluice } from '../helpers/faults.js';
 
-const HANG_LAYER = fileURLToPath(new URL('../helpers/hang-layer.cjs', import.meta.url));
-const POISON = 666;
+const POISON = HANG_VALUE;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-timeouts-'));
-const withLayer = { NODE_OPTIONS: `--require ${HANG_LAYER}` };
+const withLayer = HANG_LAYER_ENV;
 
 /** 200 records per file; `b.jsonl` record 37 holds the value the layer hangs on. */
 function writeProject(name: string, extra: Record<string, unknown> = {}, execution: Record<string, unknown> = {}): string {
@@ -53,15 +47,7 @@ const rowsOf = (d: string) =>
     .filter((n) => n.startsWith('part-'))
     .flatMap((n) => fs.readFileSync(path.join(d, n), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)));
 
-before(async () => {
-  await initBackend('cpu');
-  // x → HangOn (identity, except a batch holding 666 never returns) → dense(2).
-  const model = tfl.sequential({
-    layers: [new HangOn({ value: POISON, inputShape: [4], name: 'hang' }), tfl.layers.dense({ units: 2, kernelInitializer: tfl.initializers.ones(), name: 'out' })],
-  });
-  await model.save(storageSaveHandler(createStorage(), path.join(dir, 'hang-model')));
-  model.dispose();
-});
+before(() => saveHangModel(path.join(dir, 'hang-model')));
 
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 

@@ -4,10 +4,18 @@ import { mapRecords } from '../../../src/core/stream.js';
 import { RecordError, toFailure } from '../../../src/core/failure.js';
 import { describeError } from '../../../src/core/errors.js';
 import { checkFeatureSpecs, compileFeatures } from '../../../src/core/features.js';
+import { checkNesting } from '../../../src/core/nesting.js';
 import { jsonDecodeSchema, type JsonDecodeOptions } from './schema.js';
 
 function typeName(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
+}
+
+/** The top-level scalar fields of a record too deep to carry on: enough for the key stage to key its Failure. */
+function scalarFields(object: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, v] of Object.entries(object)) if (v === null || typeof v !== 'object') out[name] = v;
+  return out;
 }
 
 /**
@@ -31,6 +39,12 @@ export function decodeJsonRecord(record: RawRecord, decode: (fields: Record<stri
   }
   const object = fields as Record<string, unknown>;
   let features: Record<string, FeatureValue>;
+  try {
+    // Records enter here: past the nesting limit a record fails alone (see core/nesting.ts).
+    checkNesting(object, record.fields === undefined ? text.length : Infinity);
+  } catch (err) {
+    return toFailure('decode', { ...record, fields: scalarFields(object) }, err);
+  }
   try {
     features = decode(object);
   } catch (err) {
