@@ -2,6 +2,7 @@ import { SluiceError } from '../core/errors.js';
 import type { Counts, Json, Partition } from '../core/types.js';
 import { joinUri, type Storage } from '../storage/index.js';
 import type { PartitionResult } from './partition.js';
+import { redact } from '../core/redact.js';
 
 /** `_manifest/run.json`: which plan and config an output belongs to, and its partitions. */
 export interface RunRecord {
@@ -116,7 +117,7 @@ export class OutputCommitter {
 
   /** Writes `_SUCCESS` (the run summary) into every output directory, the primary last. */
   async succeed(summary: unknown): Promise<void> {
-    const text = JSON.stringify(summary, null, 2) + '\n';
+    const text = redact(JSON.stringify(summary, null, 2)) + '\n';
     await this.removeTemporaries();
     for (const dir of [...this.dirs.slice(1), this.dirs[0]!]) await this.storage.writeAtomic(joinUri(dir, '_SUCCESS'), text);
   }

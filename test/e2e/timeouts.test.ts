@@ -100,21 +100,21 @@ test('a model.json that never finishes reading (a FIFO): validate and run stop a
   }
 });
 
-test('weights that never finish reading: the run stops after model.loadTimeoutMs naming /model/uri', async () => {
+test('weights that are a FIFO (never finish reading): refused before reading, since they do not hold the bytes the manifest declares', async () => {
   const root = writeProject('fifo-weights', { loadTimeoutMs: 1000 });
   const weights = path.join(root, 'model/weights.bin');
   fs.rmSync(weights);
   execFileSync('mkfifo', [weights]);
   const r = await runSluice(['run', path.join(root, 'pipeline.json')]);
   assert.equal(r.status, 2, r.stderr);
-  assert.match(r.stderr, /^\/model\/uri: model .*model\.json did not load within 1000 ms \(\/model\/loadTimeoutMs\)$/m);
+  assert.match(r.stderr, /^\/model\/uri: model file .*model\.json: weightsManifest group 0 declares \d+ bytes of weights but its files hold 0 \(weights\.bin\)$/m);
 });
 
 test('in a worker thread, a model load that hangs is cut at loadTimeoutMs too', async () => {
   const root = writeProject('create', { loadTimeoutMs: 500 });
-  const weights = path.join(root, 'model/weights.bin');
-  fs.rmSync(weights);
-  execFileSync('mkfifo', [weights]);
+  const modelJson = path.join(root, 'model/model.json');
+  fs.rmSync(modelJson);
+  execFileSync('mkfifo', [modelJson]);
   const ctx = testContext({ path: '/model', baseDir: root, features: { x: { dtype: 'float32', shape: [4] } } });
   const started = Date.now();
   await assert.rejects(
@@ -123,5 +123,5 @@ test('in a worker thread, a model load that hangs is cut at loadTimeoutMs too', 
   );
   assert.ok(Date.now() - started < 10_000);
   // Let the abandoned read finish (a writer opens the FIFO), so this process can exit.
-  fs.closeSync(fs.openSync(weights, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
+  fs.closeSync(fs.openSync(modelJson, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
 });
