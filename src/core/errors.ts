@@ -96,7 +96,8 @@ export function describeIoError(err: unknown): string {
 export function shown(value: unknown, max = 60): string {
   let text: string;
   try {
-    text = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+    // A number JSON cannot hold (1e400 parses to Infinity) would stringify as "null": say what it is.
+    text = typeof value === 'number' && !Number.isFinite(value) ? `${value} (beyond float64)` : typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
   } catch {
     text = String(value);
   }

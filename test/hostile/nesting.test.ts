@@ -31,6 +31,7 @@ test('a record nested 20,000 levels deep in a forwarded field is one error row (
     const lines = Array.from({ length: 50 }, (_, i) => JSON.stringify(flower(i)));
     lines[7] = `{"id":"f7","measurements":[5.1,3.5,1.4,0.2],"species":${deep(20_000)}}`;
     lines[8] = `{"id":"f8","measurements":[5.1,3.5,1.4,0.2],"species":${deep(MAX_NESTING_DEPTH - 1)}}`;
+    lines[9] = '{"id":1e400,"measurements":[5.1,3.5,1.4,0.2]}'; // issue 16 item 14: named, not "got null"
     fs.writeFileSync(path.join(root, 'data.jsonl'), lines.join('\n') + '\n');
     const config = quickstartConfig((c) => {
       c.source.uri = path.join(root, 'data.jsonl');
@@ -46,11 +47,14 @@ test('a record nested 20,000 levels deep in a forwarded field is one error row (
     const errors = readParts(path.join(root, 'out/errors'));
     assert.deepEqual(
       errors.map((e) => [e.key, e.index, e.stage, e.error]),
-      [['f7', 7, 'decode', `record nests arrays/objects deeper than ${MAX_NESTING_DEPTH} levels (the limit: see docs/limits.md)`]],
+      [
+        ['f7', 7, 'decode', `record nests arrays/objects deeper than ${MAX_NESTING_DEPTH} levels (the limit: see docs/limits.md)`],
+        [null, 9, 'key', 'key field "id": expected a string or a number, got Infinity (beyond float64)'],
+      ],
     );
     assert.equal(Buffer.byteLength(errors[0].raw), 4096, 'raw is cut at 4 KB');
     const predictions = readParts(path.join(root, 'out/predictions'));
-    assert.equal(predictions.length, 49);
+    assert.equal(predictions.length, 48);
     assert.equal(JSON.stringify(predictions.find((p) => p.key === 'f8').species), deep(MAX_NESTING_DEPTH - 1), 'at the limit is forwarded as it is');
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
