@@ -5,6 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { QUICKSTART_CONFIG } from '../helpers/online.js';
 import { sluice } from '../helpers/cli.js';
 import { redact } from '../../src/core/redact.js';
@@ -54,4 +56,16 @@ test('the CLI never prints a URL password: malformed, wrong-scheme and %-escaped
     run(['validate', QUICKSTART_CONFIG, '--set', 'storage.s3.endpoint="${SLUICE_TEST_EP}"'], { SLUICE_TEST_EP: `ftp://default:${SECRET}@127.0.0.1:6399` }),
     '/storage/s3/endpoint: must match ^https?://, got "ftp://default:***@127.0.0.1:6399"',
   );
+});
+
+test('a GCS 500 gives its reasons, not "see the errors array" (issue 16, item 14)', async () => {
+  // The SDK's own ApiError (not exported by the package: reached beside its entry point).
+  const require = createRequire(import.meta.url);
+  const { ApiError } = require(path.join(path.dirname(require.resolve('@google-cloud/storage')), 'nodejs-common/util.js'));
+  const { gcsError } = await import('../../src/storage/gcs.js');
+  const api = new ApiError({ code: 500, message: 'Internal Server Error', response: { body: 'backend exploded' } });
+  assert.match(api.message, /see the `errors` array/);
+  const err = gcsError(api, 'gs://b/out/part-00000');
+  assert.doesNotMatch(err.message, /errors. array/);
+  assert.match(err.message, /HTTP 500: Internal Server Error; backend exploded/);
 });
