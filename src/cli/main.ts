@@ -10,6 +10,11 @@ import { loadConfig } from '../config/load.js';
 import { preparePipeline, runPipeline } from '../runtime/pipeline.js';
 import { versions } from '../runtime/versions.js';
 import { formatSummary } from './summary.js';
+import { guardStream } from '../core/redact.js';
+
+// One guard for everything the CLI prints (logs, progress, summaries, errors): no secret leaves (core/redact.ts).
+guardStream(process.stdout);
+guardStream(process.stderr);
 
 interface CommonOptions {
   set: string[];

@@ -48,6 +48,7 @@ export async function serveCommand(file: string, opts: ServeCommandOptions): Pro
     );
   }
   const clean = await stopped;
-  log(clean ? 'stopped: every request was answered' : `stopped: requests still in flight after ${s.drainTimeoutMs} ms were cut`);
+  const cut = server.cutRequests ? `; ${server.cutRequests} connection(s) that had not sent a whole request were closed` : '';
+  log(clean ? `stopped: every request received was answered${cut}` : `stopped: requests still in flight after ${s.drainTimeoutMs} ms were cut${cut}`);
   return clean ? EXIT.ok : EXIT.runFailed;
 }

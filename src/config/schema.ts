@@ -135,6 +135,30 @@ export const serveSchema = {
       default: 30000,
       description: 'On SIGINT/SIGTERM, how long in-flight requests may take to finish before the server exits anyway (exit 1).',
     },
+    maxInstancesPerRequest: {
+      type: 'integer',
+      minimum: 1,
+      default: 10000,
+      description: 'Most instances one request may hold; a request with more is answered 413 naming this limit (see docs/limits.md).',
+    },
+    predictTimeoutMs: {
+      type: 'integer',
+      minimum: 1,
+      default: 30000,
+      description: 'With serve.workers >= 1: longest one model batch may take in a worker thread; past it the thread is replaced, the batch\'s requests are answered 503, and /readyz answers 503 until the new thread has loaded the model.',
+    },
+    requestTimeoutMs: {
+      type: 'integer',
+      minimum: 1,
+      default: 30000,
+      description: 'Longest a client may take to send a whole request (headers and body); past it the connection is closed (408). A shutdown never waits for such a request.',
+    },
+    headersTimeoutMs: {
+      type: 'integer',
+      minimum: 1,
+      default: 10000,
+      description: "Longest a client may take to send a request's headers; past it the connection is closed.",
+    },
   },
   additionalProperties: false,
 } as const;

@@ -46,6 +46,10 @@ export interface PipelineConfig {
     maxBodyBytes: number;
     workers?: number;
     drainTimeoutMs: number;
+    maxInstancesPerRequest: number;
+    predictTimeoutMs: number;
+    requestTimeoutMs: number;
+    headersTimeoutMs: number;
   };
 }
 

@@ -1,3 +1,5 @@
+import { redact } from './redact.js';
+
 /**
  * One table of error codes for everything a user can cause before or around a run
  * (fastify's `lib/errors.js` pattern). Each entry says what was expected and what was found;
@@ -20,7 +22,8 @@ export class SluiceError extends Error {
   readonly lines: string[];
 
   constructor(code: ErrorCode, lines: string | string[], options?: { cause?: unknown }) {
-    const list = Array.isArray(lines) ? lines : [lines];
+    // Every user-facing error line is redacted here, whoever wrote it (core/redact.ts).
+    const list = (Array.isArray(lines) ? lines : [lines]).map(redact);
     super(list.join('\n'), options);
     this.name = 'SluiceError';
     this.code = code;
@@ -67,8 +70,8 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 
 /** A short description of any thrown value, for one-line messages. */
 export function describeError(err: unknown): string {
-  if (err instanceof Error) return err.message.split('\n')[0] || err.name;
-  return String(err);
+  if (err instanceof Error) return redact(err.message.split('\n')[0] || err.name);
+  return redact(String(err));
 }
 
 const IO_HINTS: Record<string, string> = {
@@ -97,7 +100,8 @@ export function describeIoError(err: unknown): string {
 export function shown(value: unknown, max = 60): string {
   let text: string;
   try {
-    text = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+    // A number JSON cannot hold (1e400 parses to Infinity) would stringify as "null": say what it is.
+    text = typeof value === 'number' && !Number.isFinite(value) ? `${value} (beyond float64)` : typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
   } catch {
     text = String(value);
   }

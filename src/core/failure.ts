@@ -1,4 +1,5 @@
 import type { Failure, Key, Origin, StageKind } from './types.js';
+import { redact } from './redact.js';
 
 /** Raw text kept in an error row is cut at this many bytes (CONTRACT: 4 KB). */
 export const RAW_LIMIT = 4096;
@@ -45,7 +46,7 @@ export function toFailure(stage: StageKind, record: FailableRecord, err: unknown
     offset: record.offset,
     stage,
     code,
-    error: message.split('\n')[0] ?? '',
+    error: redact(message.split('\n')[0] ?? ''),
     raw: record.raw ?? null,
     fields: record.fields,
   };

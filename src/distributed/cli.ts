@@ -8,6 +8,7 @@ import type { LoadedConfig } from '../config/load.js';
 import type { Graph } from '../graph/build.js';
 import type { Storage } from '../storage/index.js';
 import { formatSummary } from '../cli/summary.js';
+import { redisUrlProblem } from './redis-url.js';
 
 const say = (line: string) => void process.stderr.write(`${line}\n`);
 
@@ -37,6 +38,9 @@ export async function runDistributedCommand(
   { loaded, graph, storage }: { loaded: LoadedConfig; graph: Graph; storage: Storage },
   opts: { overwrite?: boolean; json?: boolean },
 ): Promise<number> {
+  const coordinator = (loaded.config.execution as { coordinator?: unknown } | undefined)?.coordinator;
+  const problem = typeof coordinator === 'string' ? redisUrlProblem(coordinator) : null;
+  if (problem) throw new SluiceError('CONFIG_INVALID', `/execution/coordinator: ${problem}, got ${JSON.stringify(coordinator)}`);
   const { runDistributed } = await import('./coordinator.js');
   const { createProgress } = await import('../runtime/progress.js');
   const interrupt = new AbortController();
@@ -76,9 +80,8 @@ function positive(flag: string, text: string, integer = false): number {
 
 /** `sluice worker --coordinator redis://…`: runs partitions until stopped. */
 export async function workerCommand(opts: WorkerCliOptions): Promise<number> {
-  if (!/^rediss?:\/\//.test(opts.coordinator)) {
-    throw new SluiceError('USAGE', `--coordinator: must be a Redis URL (redis://host:6379 or rediss://…), got ${JSON.stringify(opts.coordinator)}`);
-  }
+  const problem = redisUrlProblem(opts.coordinator);
+  if (problem) throw new SluiceError('USAGE', `--coordinator: ${problem}, got ${JSON.stringify(opts.coordinator)}`);
   const o = {
     coordinator: opts.coordinator,
     threads: opts.threads === undefined ? os.availableParallelism() : positive('--threads', opts.threads, true),

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import os from 'node:os';
 import { SluiceError, describeError } from '../core/errors.js';
 import type { FeatureSpecMap, SinkDefinition, SourceDefinition, StageContext, StageDefinition, TransformDefinition } from '../core/stage.js';
@@ -127,6 +128,10 @@ export function buildGraph(loaded: LoadedConfig, registry: Registry, storage: St
       // User code (a plugin sink) may throw here: a config problem naming the stage, not a crash.
       problems.push(`${s.label}: ${describeError(err)}`);
       continue;
+    }
+    // A root (`/`, `C:\\`) is never an output directory: its listing is the whole disk and --overwrite would empty it.
+    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(dir) && path.parse(path.resolve(dir)).root === path.resolve(dir)) {
+      problems.push(`${s.path}/uri: writes to ${dir}, the root of the file system; give the sink a directory of its own`);
     }
     // Sinks with different file bases (Vertex's results and errors) may share a directory.
     const place = `${dir}\0${s.def.outputBase?.(s.options, s.ctx) ?? 'part'}`;

@@ -4,6 +4,7 @@ import type { Storage } from '../storage/types.js';
 import { joinUri } from '../storage/index.js';
 import { isStorageFailure } from '../storage/errors.js';
 import { readModelFile } from './cache.js';
+import { checkWeightPaths, weightSizeProblems } from './weights.js';
 
 /**
  * tfjs-core is imported when a handler runs, not when this module loads: the CLI's coordinator
@@ -43,6 +44,8 @@ export async function readModelJson(storage: Storage, uri: string): Promise<io.M
   if (!json || typeof json !== 'object' || !json.modelTopology) {
     throw new Error(`model file ${uri} is not a TensorFlow.js model (no "modelTopology")`);
   }
+  // Every reader of a model comes through here: a weight path leaving the model's directory is refused before anything uses it.
+  checkWeightPaths(uri, json.weightsManifest);
   return json as io.ModelJSON;
 }
 
@@ -61,6 +64,9 @@ export function storageLoadHandler(storage: Storage, uri: string): tfc.io.IOHand
       const modelJson = await readModelJson(storage, uri);
       const dir = dirOf(uri);
       return tfio.getModelArtifactsForJSON(modelJson, async (manifest) => {
+        // Sizes by stat before any byte is read: a shard that is not what the manifest declares is never loaded.
+        const sizes = await weightSizeProblems(storage, uri, dir, manifest);
+        if (sizes.length) throw new Error(sizes[0]);
         const specs = tfio.getWeightSpecs(manifest);
         const buffers: ArrayBuffer[] = [];
         for (const group of manifest) {

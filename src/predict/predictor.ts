@@ -4,6 +4,8 @@ import type { Graph } from '../graph/build.js';
 import { createChain, runChain } from './chain.js';
 import { loadPipeline, preparePipeline, type PipelineInput, type PipelineOptions } from './pipeline.js';
 import type { BatchResult, OutputRow } from './rows.js';
+import { guardNesting } from './records.js';
+import { DEFAULT_TASK_TIMEOUT_MS, ThreadHealth } from './thread-health.js';
 import type { BatchTask } from './worker.js';
 
 /** A pipeline ready to predict in memory: its model loaded (in this thread or in each worker thread). */
@@ -19,6 +21,8 @@ export interface Predictor {
   run(values: unknown[], indexes?: number[]): Promise<BatchResult>;
   /** Any number of records: one row per record, in input order (cut into `batchSize` slices across the threads). */
   predict(records: unknown[]): Promise<OutputRow[]>;
+  /** False while a worker thread that died or hung is being replaced (its model reloading): the server is then not ready. */
+  healthy(): boolean;
   /** Releases the model and stops the threads. */
   close(): Promise<void>;
 }
@@ -54,29 +58,30 @@ export async function createPredictor(pipeline: PipelineInput, options: Predicto
 }
 
 /** `createPredictor` for a pipeline already prepared (validated and checked) into `graph`. */
-export async function predictorFor(loaded: LoadedConfig, graph: Graph, threads: number): Promise<Predictor> {
+export async function predictorFor(loaded: LoadedConfig, graph: Graph, threads: number, taskTimeoutMs = DEFAULT_TASK_TIMEOUT_MS): Promise<Predictor> {
   const batchSize = modelBatchSize(graph);
   const base = { summary: graph.summary, graph, threads, batchSize };
 
   if (threads === 0) {
     const chain = await createChain(graph);
-    const run = (values: unknown[], indexes?: number[]) => runChain(chain, values, indexes);
-    return { ...base, run, predict: async (records) => (await run(records)).rows, close: () => chain.close() };
+    const run = guardNesting((values, indexes) => runChain(chain, values, indexes));
+    return { ...base, run, healthy: () => true, predict: async (records) => (await run(records)).rows, close: () => chain.close() };
   }
 
   const pool = startPredictPool(loaded, threads);
-  const run = (values: unknown[], indexes?: number[]): Promise<BatchResult> =>
-    pool.run({ values, indexes: indexes ?? values.map((_, i) => i) });
+  const health = new ThreadHealth(pool, taskTimeoutMs);
+  const run = guardNesting((values, indexes) => health.run({ values, indexes: indexes ?? values.map((_, i) => i) }));
   try {
     // One empty task per thread: resolves once the model has loaded (a load error rejects here).
-    await Promise.all(Array.from({ length: threads }, () => run([])));
+    await Promise.all(Array.from({ length: threads }, () => pool.run({ values: [], indexes: [] })));
   } catch (err) {
-    await pool.destroy();
+    await health.close();
     throw err;
   }
   return {
     ...base,
     run,
+    healthy: () => health.healthy,
     async predict(records) {
       const slices: Promise<BatchResult>[] = [];
       for (let i = 0; i < records.length; i += batchSize) {
@@ -85,7 +90,7 @@ export async function predictorFor(loaded: LoadedConfig, graph: Graph, threads: 
       }
       return (await Promise.all(slices)).flatMap((r) => r.rows);
     },
-    close: () => pool.destroy(),
+    close: () => health.close(),
   };
 }
 

@@ -5,6 +5,7 @@ import { isPartFile, type PartitionResult } from './partition.js';
 import { describeHolder, leaseUri, readLease } from './lease.js';
 import { NO_SINK_COMMITS, type SinkCommits } from './sink-commits.js';
 import { manifestEntryName, manifestEntryUri, type ManifestEntry, type RunRecord } from './manifest.js';
+import { redact } from '../core/redact.js';
 
 export { manifestEntryName, manifestEntryUri, partitionWhere, runKeyOf, type ManifestEntry, type RunRecord } from './manifest.js';
 
@@ -169,7 +170,7 @@ export class OutputCommitter {
 
   /** Writes `_SUCCESS` (the run summary) into every output directory, the primary last. */
   async succeed(summary: unknown): Promise<void> {
-    const text = JSON.stringify(summary, null, 2) + '\n';
+    const text = redact(JSON.stringify(summary, null, 2)) + '\n';
     await this.owner.check();
     await this.removeTemporaries();
     for (const dir of [...this.dirs.slice(1), this.dirs[0]!]) await this.storage.writeAtomic(joinUri(dir, '_SUCCESS'), text);

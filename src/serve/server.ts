@@ -8,6 +8,7 @@ import { loadPipeline, preparePipeline, type PipelineInput, type PipelineOptions
 import { modelBatchSize, predictorFor, type Predictor } from '../predict/predictor.js';
 import { isErrorRow, type OutputRow } from '../predict/rows.js';
 import { MicroBatcher, QueueFullError } from './batcher.js';
+import { ThreadLostError } from '../predict/thread-health.js';
 import { createMetrics, type ServeMetrics } from './metrics.js';
 import { serveSettings, type ServeSettings } from './settings.js';
 
@@ -38,6 +39,12 @@ export interface SluiceServer {
    * false when `serve.drainTimeoutMs` ran out first (connections were then cut).
    */
   close(): Promise<boolean>;
+  /**
+   * After `close`: connections closed because their request had not fully arrived when the
+   * drain ended (a client sending headers and no body, or a body at a trickle). They were
+   * never taken for prediction; the client sees the connection close and may retry.
+   */
+  readonly cutRequests: number;
 }
 
 const RETRY_AFTER_SECONDS = '1';
@@ -70,14 +77,14 @@ function toAnswer(row: OutputRow): Json {
 }
 
 /** One clear line per client error, naming the setting to change where there is one. */
-function clientError(err: FastifyError, body: unknown, settings: ServeSettings): { status: number; message: string } {
+function clientError(err: FastifyError, body: unknown, settings: ServeSettings, contentType?: string): { status: number; message: string } {
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return { status: 413, message: `request body is larger than serve.maxBodyBytes (${settings.maxBodyBytes} bytes)` };
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return { status: 400, message: 'request body is empty; expected {"instances": [...]}' };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return { status: 415, message: `unsupported content type; send application/json` };
+      return { status: 415, message: `unsupported content type ${contentType ?? '(none)'}; send application/json` };
   }
   if (err.validation) {
     // The config's own wording, with JSON paths: `/instances: must be an array, got 5`.
@@ -117,8 +124,14 @@ export async function startServer(pipeline: PipelineInput, options: ServerOption
     // Keep ajv from changing requests: no coercion (a scalar is not an array), no removal of unknown keys.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: true, verbose: true } },
     return503OnClosing: true,
+    // A client that sends headers and then nothing (or a body at a trickle) is cut off, so it
+    // can neither hold a connection for ever nor hold up a shutdown (docs/limits.md).
+    requestTimeout: settings.requestTimeoutMs,
+    http: { headersTimeout: settings.headersTimeoutMs, connectionsCheckingInterval: Math.min(1000, settings.requestTimeoutMs) } as object,
     logger: false,
   });
+  // Only JSON is a request (README): without this fastify would parse text/plain as a string and answer 400, not 415.
+  app.removeAllContentTypeParsers();
   // JSON.parse's own message says where the body went wrong; fastify's default parser drops it.
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     if (body === '') return done(Object.assign(new Error('request body is empty; expected {"instances": [...]}'), { statusCode: 400 }), undefined);
@@ -129,7 +142,7 @@ export async function startServer(pipeline: PipelineInput, options: ServerOption
     }
   });
   app.setErrorHandler((err: FastifyError, req, reply) => {
-    const { status, message } = clientError(err, req.body, settings);
+    const { status, message } = clientError(err, req.body, settings, req.headers['content-type']?.split(';')[0]);
     return reply.code(status).send({ error: message });
   });
   app.setNotFoundHandler((req, reply) =>
@@ -141,23 +154,55 @@ export async function startServer(pipeline: PipelineInput, options: ServerOption
     if (draining) reply.header('connection', 'close');
     return payload;
   });
+  // Requests whose body is still arriving: a shutdown answers the requests it holds, not these.
+  const receiving = new Set<import('node:http').IncomingMessage>();
+  let cutRequests = 0;
+  app.addHook('onRequest', async (req) => {
+    const raw = req.raw;
+    receiving.add(raw);
+    raw.socket.once('close', () => receiving.delete(raw));
+  });
+  app.addHook('preHandler', async (req) => void receiving.delete(req.raw));
   app.addHook('onResponse', async (req, reply) => {
+    receiving.delete(req.raw);
     if (req.routeOptions.url !== '/v1/predict') return;
     const status = String(reply.statusCode);
     metrics.requests.inc({ status });
     metrics.latency.observe({ status }, reply.elapsedTime / 1000);
   });
 
+  // Predict requests between their handler's start and its answer: a drain waits for them.
+  let handling = 0;
+  let handled: (() => void)[] = [];
+  const handlersDone = () => (handling === 0 ? Promise.resolve() : new Promise<void>((resolve) => handled.push(resolve)));
+  const handlerEnded = () => {
+    if (--handling === 0) for (const done of handled.splice(0)) done();
+  };
+
   const unavailable = (reply: FastifyReply, why: string) => reply.code(503).header('retry-after', RETRY_AFTER_SECONDS).send({ error: why });
 
   app.post<{ Body: { instances: unknown[] } }>('/v1/predict', { schema: predictSchema }, async (req, reply) => {
     if (draining) return unavailable(reply, 'the server is shutting down; retry on another instance');
     if (!batcher) return unavailable(reply, 'the model is loading; retry shortly');
+    handling++;
+    try {
+      return await predictRequest(req.body.instances, reply, batcher);
+    } finally {
+      handlerEnded();
+    }
+  });
+
+  async function predictRequest(instances: unknown[], reply: FastifyReply, batcher: MicroBatcher) {
+    const count = instances.length;
+    if (count > settings.maxInstancesPerRequest) {
+      return reply.code(413).send({ error: `request holds ${count} instances, more than serve.maxInstancesPerRequest (${settings.maxInstancesPerRequest}); split it` });
+    }
     let result;
     try {
-      result = await batcher.submit(req.body.instances.map(fromJson));
+      result = await batcher.submit(instances.map(fromJson));
     } catch (err) {
       if (err instanceof QueueFullError) return reply.code(429).header('retry-after', RETRY_AFTER_SECONDS).send({ error: err.message });
+      if (err instanceof ThreadLostError) return unavailable(reply, err.message);
       throw err;
     }
     let failed = 0;
@@ -169,11 +214,12 @@ export async function startServer(pipeline: PipelineInput, options: ServerOption
     if (result.rows.length - failed) metrics.instances.inc({ outcome: 'predicted' }, result.rows.length - failed);
     if (failed) metrics.instances.inc({ outcome: 'failed' }, failed);
     return { predictions: result.rows.map(toAnswer) };
-  });
+  }
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
     if (draining) return unavailable(reply, 'shutting down');
-    if (!batcher) return unavailable(reply, 'loading the model');
+    if (!batcher || !predictor) return unavailable(reply, 'loading the model');
+    if (!predictor.healthy()) return unavailable(reply, 'a worker thread was lost and its replacement is loading the model');
     return { status: 'ready' };
   });
   app.get('/metrics', async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
@@ -184,9 +230,11 @@ export async function startServer(pipeline: PipelineInput, options: ServerOption
   const host = options.host ?? '127.0.0.1';
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
-  const made = options.predictor ?? predictorFor(loaded, graph, settings.workers);
+  const made = options.predictor ?? predictorFor(loaded, graph, settings.workers, settings.predictTimeoutMs);
+  let predictor: Predictor | undefined;
   const ready = made.then((p) => {
     if (draining) return;
+    predictor = p;
     batcher = new MicroBatcher((values, indexes) => p.run(values, indexes), {
       maxBatchSize: settings.maxBatchSize,
       batchTimeoutMs: settings.batchTimeoutMs,
@@ -203,10 +251,17 @@ export async function startServer(pipeline: PipelineInput, options: ServerOption
     (closing ??= (async () => {
       draining = true;
       const drained = (async () => {
-        // Stops listening; requests already received are answered (their instances are sent at once).
-        const stopped = app.close();
+        // The listener stays open while the server drains, so connections the kernel already
+        // accepted get a 503 answer (with Connection: close) instead of a reset; requests already
+        // received are answered (their instances are sent at once).
         await batcher?.drain();
-        await stopped;
+        await handlersDone();
+        // What is left has not sent a whole request: close it rather than wait for it.
+        for (const raw of receiving) {
+          cutRequests++;
+          raw.socket.destroy();
+        }
+        await app.close();
         return true;
       })();
       let timer: NodeJS.Timeout | undefined;
@@ -218,5 +273,15 @@ export async function startServer(pipeline: PipelineInput, options: ServerOption
       return clean;
     })());
 
-  return { url, graph, settings, metrics, ready, close };
+  return {
+    url,
+    graph,
+    settings,
+    metrics,
+    ready,
+    close,
+    get cutRequests() {
+      return cutRequests;
+    },
+  };
 }

@@ -9,6 +9,10 @@ export interface ServeSettings {
   /** Worker threads running the chain; 0: the server's own thread. */
   workers: number;
   drainTimeoutMs: number;
+  maxInstancesPerRequest: number;
+  predictTimeoutMs: number;
+  requestTimeoutMs: number;
+  headersTimeoutMs: number;
 }
 
 /**
@@ -25,7 +29,7 @@ export const DEFAULT_SERVE_WORKERS = 0;
  * `maxBatchSize` follows the model's `batchSize`, `workers` defaults to DEFAULT_SERVE_WORKERS.
  *
  * @example
- * serveSettings(graph, 32) // { maxBatchSize: 32, batchTimeoutMs: 0, maxQueue: 1024, maxBodyBytes: 1048576, workers: 0, drainTimeoutMs: 30000 }
+ * serveSettings(graph, 32) // { maxBatchSize: 32, batchTimeoutMs: 0, maxQueue: 1024, maxBodyBytes: 1048576, workers: 0, drainTimeoutMs: 30000, maxInstancesPerRequest: 10000, predictTimeoutMs: 30000, requestTimeoutMs: 30000, headersTimeoutMs: 10000 }
  */
 export function serveSettings(graph: Graph, modelBatchSize: number): ServeSettings {
   const s = graph.config.serve ?? {};
@@ -36,5 +40,9 @@ export function serveSettings(graph: Graph, modelBatchSize: number): ServeSettin
     maxBodyBytes: s.maxBodyBytes ?? 1048576,
     workers: s.workers ?? DEFAULT_SERVE_WORKERS,
     drainTimeoutMs: s.drainTimeoutMs ?? 30000,
+    maxInstancesPerRequest: s.maxInstancesPerRequest ?? 10000,
+    predictTimeoutMs: s.predictTimeoutMs ?? 30000,
+    requestTimeoutMs: s.requestTimeoutMs ?? 30000,
+    headersTimeoutMs: s.headersTimeoutMs ?? 10000,
   };
 }

@@ -41,6 +41,20 @@ export function gcsClientOptions(settings: GcsSettings = {}): StorageOptions {
 }
 
 /**
+ * The reasons in a GCS client message, on one line. The client joins several reasons (e.g. a
+ * 500's status text and its body) under "Multiple errors occurred … see the `errors` array",
+ * an array the user never sees: give the reasons themselves.
+ *
+ * @example
+ * gcsReason('Multiple errors occurred during the request. Please see the `errors` array for complete details.\n\n    1. Internal Server Error\n    2. backend down\n\n') // 'Internal Server Error; backend down'
+ */
+export function gcsReason(message: string): string {
+  const lines = message.split('\n').map((l) => l.trim()).filter(Boolean);
+  if (lines[0]?.startsWith('Multiple errors occurred')) return [...new Set(lines.slice(1).map((l) => l.replace(/^\d+\.\s*/, '')))].join('; ') || 'request failed';
+  return lines[0] || 'request failed';
+}
+
+/**
  * A GCS error as one line naming the URI: 404 is a missing object (`ENOENT`), or a missing
  * bucket when listing (STORAGE_MISSING, exit 2); anything else is STORAGE_FAILED (exit 1).
  */
@@ -50,7 +64,7 @@ export function gcsError(err: unknown, uri: string, listing = false): Error {
   if (e?.code === 404) {
     return listing ? new StorageError('STORAGE_MISSING', uri, `bucket "${parseObjectUri(uri).bucket}" does not exist`, { cause: err }) : notFound(uri);
   }
-  const message = (e?.message ?? String(err)).split('\n')[0] || 'request failed';
+  const message = gcsReason(e?.message ?? String(err));
   return new StorageError('STORAGE_FAILED', uri, typeof e?.code === 'number' ? `HTTP ${e.code}: ${message}` : message, { cause: err });
 }
 

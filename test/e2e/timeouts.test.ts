@@ -10,20 +10,14 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import * as tfl from '@tensorflow/tfjs-layers';
-import HangOn from '../helpers/hang-layer.cjs';
-import { initBackend } from '../../src/model/backend.js';
-import { storageSaveHandler } from '../../src/model/io-handler.js';
-import { createStorage } from '../../src/storage/index.js';
+import { HANG_LAYER_ENV, HANG_VALUE, saveHangModel } from '../helpers/hang-model.js';
 import tfjsStage from '../../stages/model/tfjs/index.js';
 import { testContext } from '../helpers/run-stage.js';
 import { runSluice } from '../helpers/faults.js';
 
-const HANG_LAYER = fileURLToPath(new URL('../helpers/hang-layer.cjs', import.meta.url));
-const POISON = 666;
+const POISON = HANG_VALUE;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-timeouts-'));
-const withLayer = { NODE_OPTIONS: `--require ${HANG_LAYER}` };
+const withLayer = HANG_LAYER_ENV;
 
 /** 200 records per file; `b.jsonl` record 37 holds the value the layer hangs on. */
 function writeProject(name: string, extra: Record<string, unknown> = {}, execution: Record<string, unknown> = {}): string {
@@ -53,15 +47,7 @@ const rowsOf = (d: string) =>
     .filter((n) => n.startsWith('part-'))
     .flatMap((n) => fs.readFileSync(path.join(d, n), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)));
 
-before(async () => {
-  await initBackend('cpu');
-  // x → HangOn (identity, except a batch holding 666 never returns) → dense(2).
-  const model = tfl.sequential({
-    layers: [new HangOn({ value: POISON, inputShape: [4], name: 'hang' }), tfl.layers.dense({ units: 2, kernelInitializer: tfl.initializers.ones(), name: 'out' })],
-  });
-  await model.save(storageSaveHandler(createStorage(), path.join(dir, 'hang-model')));
-  model.dispose();
-});
+before(() => saveHangModel(path.join(dir, 'hang-model')));
 
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -114,21 +100,21 @@ test('a model.json that never finishes reading (a FIFO): validate and run stop a
   }
 });
 
-test('weights that never finish reading: the run stops after model.loadTimeoutMs naming /model/uri', async () => {
+test('weights that are a FIFO (never finish reading): refused before reading, since they do not hold the bytes the manifest declares', async () => {
   const root = writeProject('fifo-weights', { loadTimeoutMs: 1000 });
   const weights = path.join(root, 'model/weights.bin');
   fs.rmSync(weights);
   execFileSync('mkfifo', [weights]);
   const r = await runSluice(['run', path.join(root, 'pipeline.json')]);
   assert.equal(r.status, 2, r.stderr);
-  assert.match(r.stderr, /^\/model\/uri: model .*model\.json did not load within 1000 ms \(\/model\/loadTimeoutMs\)$/m);
+  assert.match(r.stderr, /^\/model\/uri: model file .*model\.json: weightsManifest group 0 declares \d+ bytes of weights but its files hold 0 \(weights\.bin\)$/m);
 });
 
 test('in a worker thread, a model load that hangs is cut at loadTimeoutMs too', async () => {
   const root = writeProject('create', { loadTimeoutMs: 500 });
-  const weights = path.join(root, 'model/weights.bin');
-  fs.rmSync(weights);
-  execFileSync('mkfifo', [weights]);
+  const modelJson = path.join(root, 'model/model.json');
+  fs.rmSync(modelJson);
+  execFileSync('mkfifo', [modelJson]);
   const ctx = testContext({ path: '/model', baseDir: root, features: { x: { dtype: 'float32', shape: [4] } } });
   const started = Date.now();
   await assert.rejects(
@@ -137,5 +123,5 @@ test('in a worker thread, a model load that hangs is cut at loadTimeoutMs too', 
   );
   assert.ok(Date.now() - started < 10_000);
   // Let the abandoned read finish (a writer opens the FIFO), so this process can exit.
-  fs.closeSync(fs.openSync(weights, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
+  fs.closeSync(fs.openSync(modelJson, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
 });

@@ -2,10 +2,11 @@
  * Helpers for online prediction tests: the quickstart's records as a client would send them,
  * the batch run's output for comparison, and JSON over HTTP.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, byKey, readParts, sluice } from './cli.js';
+import { CLI, ROOT, byKey, readParts, sluice } from './cli.js';
 
 export const QUICKSTART_CONFIG = path.join(ROOT, 'examples/quickstart/pipeline.json');
 export const QUICKSTART_DIR = path.dirname(QUICKSTART_CONFIG);
@@ -70,4 +71,35 @@ export async function post(url: string, body: unknown): Promise<{ status: number
 export function metric(text: string, sample: string): number | undefined {
   const line = text.split('\n').find((l) => l.startsWith(`${sample} `));
   return line === undefined ? undefined : Number(line.slice(sample.length + 1));
+}
+
+/** A `sluice serve` child process that said it is ready. */
+export interface ServedCli {
+  url: string;
+  stderr: () => string;
+  exit: Promise<number | null>;
+  kill(sig: NodeJS.Signals): void;
+}
+
+/** Starts `sluice serve <config> --port 0 <args>` as users run it; resolves once it is ready (its url read from its log). */
+export function serveCli(config: string, args: string[] = [], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<ServedCli> {
+  const child = spawn(process.execPath, [CLI, 'serve', config, '--port', '0', ...args], {
+    cwd: options.cwd ?? path.parse(CLI).root,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ready line within 60 s: ${err}`)), 60_000);
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      err += chunk;
+      const url = /serving \S+ on (http:\/\/\S+) /.exec(err)?.[1];
+      if (url && /sluice: ready in /.test(err)) {
+        clearTimeout(timer);
+        resolve({ url, stderr: () => err, exit, kill: (sig) => child.kill(sig) });
+      }
+    });
+    child.on('exit', () => reject(new Error(`sluice serve exited early: ${err}`)));
+  });
 }

@@ -5,29 +5,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { CLI, sluice } from '../helpers/cli.js';
-import { QUICKSTART_CONFIG, post, quickstartRecords } from '../helpers/online.js';
+import { sluice } from '../helpers/cli.js';
+import { QUICKSTART_CONFIG, post, quickstartRecords, serveCli } from '../helpers/online.js';
 
-/** Starts `sluice serve` on a free port; resolves once it says where it listens. */
-function serve(args: string[]): Promise<{ url: string; stderr: () => string; exit: Promise<number | null>; kill(sig: NodeJS.Signals): void }> {
-  const child = spawn(process.execPath, [CLI, 'serve', QUICKSTART_CONFIG, '--port', '0', ...args], { cwd: path.parse(CLI).root, stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ready line within 60 s: ${err}`)), 60_000);
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      err += chunk;
-      const url = /serving \S+ on (http:\/\/\S+) /.exec(err)?.[1];
-      if (url && /sluice: ready in /.test(err)) {
-        clearTimeout(timer);
-        resolve({ url, stderr: () => err, exit, kill: (sig) => child.kill(sig) });
-      }
-    });
-    child.on('exit', () => reject(new Error(`sluice serve exited early: ${err}`)));
-  });
-}
+/** Starts `sluice serve` of the quickstart on a free port; resolves once it says where it listens. */
+const serve = (args: string[]) => serveCli(QUICKSTART_CONFIG, args);
 
 test('SIGTERM drains: a request in flight is answered, new connections are refused, exit 0', async () => {
   // Batches wait up to 20 s to fill: the request is still queued when the signal comes.
@@ -49,7 +31,7 @@ test('SIGTERM drains: a request in flight is answered, new connections are refus
   assert.ok(Date.now() - started < 15_000);
   assert.equal(await server.exit, 0, server.stderr());
   assert.match(server.stderr(), /sluice: SIGTERM: draining in-flight requests/);
-  assert.match(server.stderr(), /sluice: stopped: every request was answered\n$/);
+  assert.match(server.stderr(), /sluice: stopped: every request received was answered\n$/);
   await assert.rejects(fetch(`${server.url}/healthz`));
 });
 
@@ -58,7 +40,7 @@ test('a bad config exits 2 with one line per problem, before listening', () => {
   assert.equal(r.status, 2, r.stderr);
   assert.equal(
     r.stderr,
-    '/serve/colour: unknown key (allowed: maxBatchSize, batchTimeoutMs, maxQueue, maxBodyBytes, workers, drainTimeoutMs)\n' +
+    '/serve/colour: unknown key (allowed: maxBatchSize, batchTimeoutMs, maxQueue, maxBodyBytes, workers, drainTimeoutMs, maxInstancesPerRequest, predictTimeoutMs, requestTimeoutMs, headersTimeoutMs)\n' +
       '/serve/maxQueue: must be >= 1, got 0\n' +
       'sluice: 2 problems in the config; nothing was run\n',
   );

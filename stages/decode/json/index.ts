@@ -1,6 +1,14 @@
 import { defineStage, mapRecords, RecordError, toFailure, describeError, checkFeatureSpecs, compileFeatures, type FeatureValue, type Failure, type Instance, type RawRecord } from '../../../src/sdk.js';
+import { checkNesting } from '../../../src/core/nesting.js';
 import { jsonDecodeSchema, type JsonDecodeOptions } from './schema.js';
 import { instanceProblems, instanceView, type InstanceView } from './instances.js';
+
+/** The top-level scalar fields of a record too deep to carry on: enough for the key stage to key its Failure. */
+function scalarFields(object: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, v] of Object.entries(object)) if (v === null || typeof v !== 'object') out[name] = v;
+  return out;
+}
 
 /**
  * Decodes one JSON record: parse, turn the value into an instance (`view`, see `instanceView`;
@@ -23,12 +31,18 @@ export function decodeJsonRecord(
   } catch (err) {
     throw new RecordError('bad-json', `invalid JSON: ${describeError(err)}`);
   }
+  const object = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  try {
+    // Records enter here: past the nesting limit a record fails alone (see core/nesting.ts).
+    checkNesting(value, record.fields === undefined ? text.length : Infinity);
+  } catch (err) {
+    return toFailure('decode', { ...record, fields: object ? scalarFields(object) : undefined }, err);
+  }
   let instance: InstanceView;
   try {
     instance = view(value);
   } catch (err) {
     // An object that cannot become an instance (an included field missing) can still be keyed.
-    const object = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
     return toFailure('decode', { ...record, fields: object }, err);
   }
   let features: Record<string, FeatureValue>;

@@ -1,10 +1,11 @@
 import { WorkerResetError, defineStage, mapAsync, rechunk, isFailure, RecordError, toFailure, SluiceError, describeError, withTimeout, LeakGuard, liveTensors, setTensorMeter, type Chunk, type PartitionContext, type TransformInstance, type Failure, type Json, type KeyedInstance, type Prediction } from '../../../src/sdk.js';
 import { isStorageFailure } from '../../../src/storage/errors.js';
 import { backendProblem, resolveBackend } from '../../../src/model/backend.js';
-import { readModelJson } from '../../../src/model/io-handler.js';
+import { dirOf, readModelJson } from '../../../src/model/io-handler.js';
+import { weightSizeProblems } from '../../../src/model/weights.js';
 import { readSignature } from '../../../src/model/signature.js';
 import { CONFIG_PATHS, checkFeatures } from '../../../src/model/features.js';
-import { hashModel, modelFiles } from '../../../src/model/fingerprint.js';
+import { hashModel } from '../../../src/model/fingerprint.js';
 import type { LoadedModel } from '../../../src/model/load.js';
 import { findNonFinite, nonFiniteMessage, nullNonFinite, type NonFiniteMode } from '../../../src/model/finite.js';
 import { injectedAbort, outOfMemory } from '../../../src/model/memory.js';
@@ -243,9 +244,7 @@ export default defineStage<TfjsOptions>()({
     const problems: string[] = [];
     const backend = backendProblem(options.backend ?? DEFAULT_BACKEND);
     if (backend) problems.push(`${ctx.path}/backend: ${backend}`);
-    for (const file of modelFiles(uri, json).slice(1)) {
-      if (!(await ctx.storage.exists(file))) problems.push(`${at}: weight file ${file} (listed in ${uri}) does not exist`);
-    }
+    for (const problem of await weightSizeProblems(ctx.storage, uri, dirOf(uri), json.weightsManifest)) problems.push(`${at}: ${problem}`);
     problems.push(...checkFeatures(signature, ctx.features, { ...CONFIG_PATHS, model: ctx.path }));
     return problems;
   },
