@@ -39,6 +39,8 @@ export interface ProgressOptions {
 }
 
 const n = (x: number) => Math.round(x).toLocaleString('en-US');
+/** `12.3 kB`, `4.5 MB`, `1.2 GB`. */
+const size = (bytes: number) => (bytes < 1e6 ? `${(bytes / 1e3).toFixed(1)} kB` : bytes < 1e9 ? `${(bytes / 1e6).toFixed(1)} MB` : `${(bytes / 1e9).toFixed(2)} GB`);
 
 /** `42s`, `3m05s`, `2h07m`, or `?`. */
 export function duration(seconds: number): string {
@@ -77,41 +79,46 @@ export function figures(start: ProgressStart, s: ProgressState, elapsedS: number
 }
 
 /**
- * One line from the figures, at most `width` characters wide: parts are dropped from the least
- * useful up and the bar shrinks, so a word is never cut.
+ * One line from the figures, at most `width` characters wide. The fullest layout that fits wins:
+ * the bar shrinks first, then a zero failure count goes, then the bar, the rate, the ETA; a
+ * part is always dropped whole, so a word is never cut.
  *
  * @example
- * progressLine(f, 60, paint(false)) // "██████░░░░  42% 84,123/~200,000 rec · 22,463/s · ETA 1m05s"
+ * progressLine(f, 60, paint(false)) // "███░░░░░░░  42% 84,123/~200,000 rec · 22,463/s · 0 failed · ETA 1m05s"
  */
 export function progressLine(f: Figures, width: number, c: Paint): string {
-  const pct = f.fraction === null ? '  ?%' : `${String(Math.floor(f.fraction * 100)).padStart(3)}%`;
+  const pct = f.fraction === null ? '  ?%' : `${String(Math.floor(Math.min(1, f.fraction) * 100)).padStart(3)}%`;
   const count = f.total === null ? `${n(f.read)} rec` : `${n(f.read)}/~${n(f.total)} rec`;
-  const parts: { text: string; shown: string }[] = [
-    { text: count, shown: count },
-    { text: `${n(f.rate)}/s`, shown: `${n(f.rate)}/s` },
-    { text: `${n(f.failed)} failed`, shown: f.failed ? c.red(`${n(f.failed)} failed`) : c.dim(`${n(f.failed)} failed`) },
-    { text: `ETA ${f.eta}`, shown: `ETA ${f.eta}` },
-  ];
-  // Drop order when narrow: the failed count goes last of all but the record count.
-  const dropOrder = [1, 3, 2];
-  const sep = ' · ';
-  const build = (keep: typeof parts, bar: number) => {
-    const plain = `${bar ? '#'.repeat(bar) + ' ' : ''}${pct} ${keep.map((p) => p.text).join(sep)}`;
-    return { length: plain.length, keep, bar };
+  const failed = `${n(f.failed)} failed`;
+  const all = {
+    count: { text: count, shown: count },
+    rate: { text: `${n(f.rate)}/s`, shown: `${n(f.rate)}/s` },
+    failed: { text: failed, shown: f.failed ? c.red(failed) : c.dim(failed) },
+    eta: { text: `ETA ${f.eta}`, shown: `ETA ${f.eta}` },
   };
-  let keep = [...parts];
-  const room = (k: typeof parts) => width - build(k, 0).length - 1;
-  for (const i of dropOrder) {
-    if (room(keep) >= 10) break;
-    if (room(keep) >= 0 && keep.length <= 2) break;
-    keep = keep.filter((p) => p !== parts[i]);
+  type Part = keyof typeof all;
+  const noZero = (list: Part[]) => (f.failed ? list : list.filter((p) => p !== 'failed'));
+  const layouts: { parts: Part[]; bar: boolean }[] = [
+    { parts: ['count', 'rate', 'failed', 'eta'], bar: true },
+    { parts: noZero(['count', 'rate', 'failed', 'eta']), bar: true },
+    { parts: noZero(['count', 'rate', 'failed', 'eta']), bar: false },
+    { parts: noZero(['count', 'failed', 'eta']), bar: false },
+    { parts: noZero(['count', 'failed']), bar: false },
+    { parts: ['count'], bar: false },
+    { parts: [], bar: false },
+  ];
+  const sep = ' · ';
+  const MIN_BAR = 8;
+  for (const layout of layouts) {
+    const text = [pct, layout.parts.map((p) => all[p].text).join(sep)].filter(Boolean).join(' ');
+    const room = width - text.length - 1;
+    if (layout.bar ? room < MIN_BAR : text.length > width) continue;
+    const bar = layout.bar ? Math.min(30, room) : 0;
+    const filled = f.fraction === null ? 0 : Math.round(Math.min(1, f.fraction) * bar);
+    const barText = bar ? `${c.green('█'.repeat(filled))}${c.dim('░'.repeat(bar - filled))} ` : '';
+    return `${barText}${[c.bold(pct), layout.parts.map((p) => all[p].shown).join(c.dim(sep))].filter(Boolean).join(' ')}`;
   }
-  let bar = Math.min(30, room(keep));
-  if (bar < 6) bar = 0;
-  if (build(keep, bar).length > width) return `${pct}`.slice(0, Math.max(0, width));
-  const filled = f.fraction === null ? 0 : Math.round(Math.min(1, f.fraction) * bar);
-  const barText = bar ? `${c.green('█'.repeat(filled))}${c.dim('░'.repeat(bar - filled))} ` : '';
-  return `${barText}${c.bold(pct)} ${keep.map((p) => p.shown).join(c.dim(sep))}`;
+  return '';
 }
 
 /**
@@ -161,7 +168,7 @@ export function createProgress(out: NodeJS.WriteStream, options: ProgressOptions
         });
       }
       if (options.quiet) return;
-      out.write(`sluice: ${i.chain}: ${i.partitions} partition${i.partitions === 1 ? '' : 's'}, ${(i.bytes / 1e6).toFixed(1)} MB\n`);
+      out.write(`sluice: ${i.chain}: ${i.partitions} partition${i.partitions === 1 ? '' : 's'}, ${size(i.bytes)}\n`);
       if (tty) {
         bar = new cliProgress.SingleBar({
           stream: out,
