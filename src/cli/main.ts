@@ -4,6 +4,7 @@
  * prints one line per problem (a stack trace only with --verbose) and exits 2 (invalid) or 1
  * (the run failed), as CONTRACT.md says.
  */
+import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { SluiceError, describeError, EXIT } from '../core/errors.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
@@ -209,6 +210,25 @@ program
   .action(async (opts) => {
     const { workerCommand } = await import('../distributed/cli.js');
     process.exitCode = await workerCommand(opts);
+  });
+
+program
+  .command('init')
+  .description("write a starting pipeline.json for your data and model: features from the model's signature and a sample of the data; then validates it")
+  .argument('<data-file>', 'a .jsonl or .csv file of your records')
+  .argument('<model>', "your TensorFlow.js model's JSON (model.json)")
+  .option('-o, --output <file>', 'where to write the config', 'pipeline.json')
+  .option('--force', 'replace an existing file')
+  .option('--verbose', 'show stack traces with errors')
+  .action(async (data: string, model: string, opts: { output: string; force?: boolean }) => {
+    const { writeStarterConfig } = await import('./init.js');
+    const { file, notes } = writeStarterConfig(data, model, opts);
+    say(`wrote ${path.relative(process.cwd(), file) || file}`);
+    for (const note of notes) process.stderr.write(`  ${note}\n`);
+    const { graph } = await prepare(file, { set: [] });
+    say(`${path.relative(process.cwd(), file)}: valid: ${graph.summary}`);
+    say(`next: sluice run ${path.relative(process.cwd(), file)}`);
+    process.exitCode = EXIT.ok;
   });
 
 withCommon(program.command('validate'))
