@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { Ajv, ErrorObject } from 'ajv';
 import { shown } from '../core/errors.js';
+import { didYouMean } from './suggest.js';
 
 // Loaded on first use: with the build's precompiled validator, neither the CLI nor a worker
 // thread needs ajv itself (~45 ms of start-up).
@@ -107,14 +108,14 @@ export function formatErrors(errors: ErrorObject[] | null | undefined, root: unk
           break;
         case 'additionalProperties': {
           const allowed = Object.keys((e.parentSchema as any)?.properties ?? {}).filter((k) => !k.startsWith('$'));
-          lines.push(`${at}/${p.additionalProperty}: unknown key (${allowed.length ? `allowed: ${allowed.join(', ')}` : 'this takes no options'})`);
+          lines.push(`${at}/${p.additionalProperty}: unknown key (${allowed.length ? `allowed: ${allowed.join(', ')}` : 'this takes no options'})${didYouMean(p.additionalProperty, allowed)}`);
           break;
         }
         case 'required':
           lines.push(`${at}/${p.missingProperty}: required, missing`);
           break;
         case 'enum':
-          lines.push(`${at}: must be one of ${p.allowedValues.map((v: unknown) => shown(v)).join(', ')}, got ${shown(value)}`);
+          lines.push(`${at}: must be one of ${p.allowedValues.map((v: unknown) => shown(v)).join(', ')}, got ${shown(value)}${didYouMean(value, p.allowedValues.filter((v: unknown) => typeof v === 'string'))}`);
           break;
         case 'const':
           lines.push(`${at}: must be ${shown(p.allowedValue)}, got ${shown(value)}`);
@@ -134,7 +135,7 @@ export function formatErrors(errors: ErrorObject[] | null | undefined, root: unk
         case 'discriminator':
           if (p.error === 'mapping') {
             const options = (e.parentSchema as any)?.oneOf?.map((s: any) => s.properties?.type?.const).filter(Boolean) ?? [];
-            lines.push(`${at}/type: unknown type ${shown(value && (value as any).type)} (known: ${options.join(', ')})`);
+            lines.push(`${at}/type: unknown type ${shown(value && (value as any).type)} (known: ${options.join(', ')})${didYouMean(value && (value as any).type, options)}`);
           } else {
             lines.push(`${at}/type: required, missing`);
           }

@@ -235,7 +235,8 @@ export function pipelineSchema(defs: StageDefinition[]): Record<string, unknown>
         then: { type: 'array', minItems: 1, items: sink },
         else: sink,
       },
-      errors: { ...sink, description: 'The sink that receives one row per failed record (default: jsonl under <sink uri>/_errors).' },
+      // An errors sink must write rows: a sink that only aggregates (one with `finish`, e.g. metrics) would drop them.
+      errors: { ...kindSchema('sink', defs.filter((d) => !('finish' in d && d.finish))), description: 'The sink that receives one row per failed record (default: jsonl under <sink uri>/_errors); one that writes rows.' },
       execution: { ...executionSchema, default: {} },
       storage: storageSchema,
       serve: { ...serveSchema, default: {} },

@@ -50,7 +50,7 @@ export function guardNesting(run: RunBatch): RunBatch {
     });
     deep.forEach((isDeep, i) => {
       if (!isDeep) return;
-      result.rows[i] = { key: null, source: MEMORY_SOURCE, index: at(i), offset: null, stage: 'decode', error: error.message, raw: null };
+      result.rows[i] = { key: null, source: MEMORY_SOURCE, index: at(i), offset: null, stage: 'decode', code: error.code, error: error.message, raw: null };
       result.codes[i] = error.code;
     });
     return result;

@@ -14,6 +14,8 @@ export interface ErrorRow {
   index: number | null;
   offset: number | null;
   stage: StageKind;
+  /** The kind of failure, e.g. `bad-json`, `shape`, `missing-feature`. */
+  code: string;
   error: string;
   raw: string | null;
 }

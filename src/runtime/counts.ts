@@ -24,29 +24,33 @@ export function addCounts(a: Counts, b: Counts): Counts {
 
 /**
  * Live counters shared by the coordinator and every worker thread without messages:
- * a SharedArrayBuffer of [read, written, failed], bumped once per chunk.
+ * a SharedArrayBuffer of [read, written, failed, bytes], bumped once per chunk. `bytes` is how
+ * far into their partitions the sources have read (from record offsets, where known), so that
+ * progress moves within a partition, not only when one commits.
  */
 export class LiveCounters {
   readonly buffer: SharedArrayBuffer;
   private readonly view: BigInt64Array;
 
   constructor(buffer?: SharedArrayBuffer) {
-    this.buffer = buffer ?? new SharedArrayBuffer(3 * 8);
+    this.buffer = buffer ?? new SharedArrayBuffer(4 * 8);
     this.view = new BigInt64Array(this.buffer);
   }
 
-  add(read: number, written: number, failed: number): void {
+  add(read: number, written: number, failed: number, bytes = 0): void {
     if (read) Atomics.add(this.view, 0, BigInt(read));
     if (written) Atomics.add(this.view, 1, BigInt(written));
     if (failed) Atomics.add(this.view, 2, BigInt(failed));
+    if (bytes) Atomics.add(this.view, 3, BigInt(bytes));
   }
 
   /** Takes back what an abandoned partition attempt had counted (it will be read again). */
-  subtract(c: { read: number; written: number; failed: number }): void {
-    this.add(-c.read, -c.written, -c.failed);
+  subtract(c: { read: number; written: number; failed: number; bytes?: number }): void {
+    this.add(-c.read, -c.written, -c.failed, -(c.bytes ?? 0));
   }
 
-  snapshot(): { read: number; written: number; failed: number } {
-    return { read: Number(Atomics.load(this.view, 0)), written: Number(Atomics.load(this.view, 1)), failed: Number(Atomics.load(this.view, 2)) };
+  snapshot(): { read: number; written: number; failed: number; bytesRead: number } {
+    const at = (i: number) => Number(Atomics.load(this.view, i));
+    return { read: at(0), written: at(1), failed: at(2), bytesRead: at(3) };
   }
 }

@@ -1,5 +1,5 @@
 import type { Chunk, PartitionContext, Row, RowWriter } from '../core/stage.js';
-import type { Counts, Json, Partition, Prediction } from '../core/types.js';
+import type { Counts, Failure, Json, Partition, Prediction } from '../core/types.js';
 import { isFailure } from '../core/failure.js';
 import { mapAsync } from '../core/stream.js';
 import { joinUri, type Storage } from '../storage/index.js';
@@ -7,6 +7,7 @@ import type { Instances } from './instances.js';
 import { countFailure, emptyCounts, type LiveCounters } from './counts.js';
 import { errorRow, predictionRow } from './rows.js';
 import { createGuard, type AttemptSlot, type SkippedCall } from './watchdog.js';
+import { bytesTracker, failureReporter } from './progress-channel.js';
 
 /** A staged output of an attempt (state under `_temporary/`), and the name it takes when committed. */
 export interface OutputFile {
@@ -78,10 +79,13 @@ export async function runPartition(inst: Instances, partition: Partition, env: A
   };
   const counts = emptyCounts();
   const live = env.counters;
+  // Progress hook (progress-channel.ts): bytes read and failure kinds, for the display only.
+  const bytes = bytesTracker(partition);
+  const failures = failureReporter(env.runId);
 
   let stream = inst.source.read(part).map((chunk: Chunk<unknown>) => {
     counts.read += chunk.length;
-    live?.add(chunk.length, 0, 0);
+    live?.add(chunk.length, 0, 0, bytes.advance(chunk));
     return chunk;
   });
   // Each transform gets its own guard: positions of guarded calls count per stage.
@@ -94,9 +98,11 @@ export async function runPartition(inst: Instances, partition: Partition, env: A
   const writeChunk = async (chunk: Chunk<unknown>): Promise<void> => {
     const rows: Row[] = [];
     const errorRows: Row[] = [];
+    const failed: Failure[] = [];
     for (const item of chunk) {
       if (isFailure(item)) {
         countFailure(counts, item);
+        failed.push(item);
         errorRows.push(errorRow(item));
       } else {
         rows.push(predictionRow(item as Prediction));
@@ -106,6 +112,7 @@ export async function runPartition(inst: Instances, partition: Partition, env: A
     if (rows.length) await Promise.all(writers.map((w) => w.write(rows)));
     if (errorRows.length) await errorWriter.write(errorRows);
     live?.add(0, rows.length, errorRows.length);
+    failures.report(failed);
   };
 
   let states: (Json | null)[];
@@ -119,18 +126,19 @@ export async function runPartition(inst: Instances, partition: Partition, env: A
     const ended = await Promise.all([...writers, errorWriter].map((w) => w.end()));
     states = ended.slice(0, writers.length).map((s) => s ?? null);
   } catch (err) {
-    live?.subtract(counts);
+    live?.subtract({ ...counts, bytes: bytes.counted() });
     // Abort, never end, a failed attempt: a sink must be able to tell it from a complete one
     // (an external sink must deliver nothing of it). Staged files are removed by the committer.
     await Promise.allSettled([...writers, errorWriter].map(async (w) => (w.abort ? w.abort() : w.end())));
     throw err;
   }
   if (counts.read !== counts.written + counts.failed) {
-    live?.subtract(counts);
+    live?.subtract({ ...counts, bytes: bytes.counted() });
     throw new Error(
       `partition ${partition.id} (${partition.source}) does not reconcile: read ${counts.read} records but wrote ${counts.written} and failed ${counts.failed}`,
     );
   }
+  live?.add(0, 0, 0, bytes.rest());
   return { id: partition.id, counts, outputs, states, ...stageReports(inst) };
 }
 

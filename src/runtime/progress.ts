@@ -1,18 +1,46 @@
-import cliProgress from 'cli-progress';
+/**
+ * The progress hook of a run: what `run` tells a `ProgressReporter` while partitions go. The
+ * display itself lives in the CLI (src/cli/progress.ts); `createProgress` is re-exported here
+ * for the callers that imported it from this module.
+ */
 
-/** What the coordinator reports while a run goes. */
+/** What the coordinator reports while a run goes (about every 100 ms). */
 export interface ProgressState {
+  /** Records read, written and failed so far, counting partitions committed by an earlier run. */
   read: number;
   written: number;
   failed: number;
+  /** Bytes of this run's partitions read so far (judged from record offsets; see progress-channel.ts). */
+  bytesRead?: number;
   /** Counts already committed by an earlier run (resume), excluded from the rate. */
   base: { read: number };
   partitionsDone: number;
   bytesDone: number;
 }
 
+/** What a run says about itself when it starts. */
+export interface ProgressStart {
+  partitions: number;
+  /** Bytes of all partitions of the plan. */
+  bytes: number;
+  chain: string;
+  /** The run's id: failure kinds are broadcast on a channel named after it (see `listenFailures`). */
+  runId?: string;
+  /** Bytes of partitions committed by an earlier run (resume). */
+  resumedBytes?: number;
+  /** The output directories: every sink's, the errors sink's last. */
+  outputs?: string[];
+}
+
+/**
+ * Receives a run's progress: `start` once, `update` about every 100 ms, `stop` at the end.
+ *
+ * @example
+ * const progress: ProgressReporter = { start() {}, update(s) { console.error(s.read) }, stop() {} };
+ * await run(pipeline, { progress });
+ */
 export interface ProgressReporter {
-  start(info: { partitions: number; bytes: number; chain: string }): void;
+  start(info: ProgressStart): void;
   update(state: ProgressState): void;
   /** A one-line warning from the run (a stage leaking tensors, a worker replaced), shown once. */
   warn?(message: string): void;
@@ -21,78 +49,4 @@ export interface ProgressReporter {
   stop(): void;
 }
 
-function duration(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return '?';
-  if (seconds < 60) return `${Math.round(seconds)}s`;
-  const m = Math.floor(seconds / 60);
-  if (m < 60) return `${m}m${String(Math.round(seconds % 60)).padStart(2, '0')}s`;
-  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
-}
-
-/**
- * Progress on stderr: a live bar (records/s, partitions done of total, ETA) on a terminal,
- * plain lines every `intervalMs` otherwise (logs of nightly jobs stay readable).
- *
- * @example
- * const progress = createProgress(process.stderr);
- */
-export function createProgress(out: NodeJS.WriteStream, intervalMs = 10_000): ProgressReporter {
-  let total = { partitions: 0, bytes: 0 };
-  let startedAt = 0;
-  let last: ProgressState | undefined;
-  let lastLine = 0;
-  let bar: cliProgress.SingleBar | undefined;
-
-  const figures = (s: ProgressState) => {
-    const elapsed = (Date.now() - startedAt) / 1000;
-    const rate = elapsed > 0 ? (s.read - s.base.read) / elapsed : 0;
-    const frac = total.bytes > 0 ? s.bytesDone / total.bytes : 0;
-    const eta = frac > 0 ? (elapsed * (1 - frac)) / frac : NaN;
-    return { rate: Math.round(rate), eta: duration(eta), pct: Math.floor(frac * 100) };
-  };
-
-  return {
-    start(info) {
-      total = info;
-      startedAt = Date.now();
-      lastLine = startedAt;
-      out.write(`sluice: ${info.chain}: ${info.partitions} partition${info.partitions === 1 ? '' : 's'}, ${(info.bytes / 1e6).toFixed(1)} MB\n`);
-      if (out.isTTY) {
-        bar = new cliProgress.SingleBar(
-          {
-            stream: out,
-            format: '{bar} {percentage}% | {partitionsDone}/{partitions} partitions | {read} records | {rate} rec/s | {failed} failed | ETA {etaText}',
-            hideCursor: true,
-            clearOnComplete: true,
-            fps: 5,
-          },
-          cliProgress.Presets.shades_classic,
-        );
-        bar.start(100, 0, { partitionsDone: 0, partitions: info.partitions, read: 0, rate: 0, failed: 0, etaText: '?' });
-      }
-    },
-    update(s) {
-      last = s;
-      const f = figures(s);
-      if (bar) {
-        bar.update(f.pct, { partitionsDone: s.partitionsDone, partitions: total.partitions, read: s.read, rate: f.rate, failed: s.failed, etaText: f.eta });
-      } else if (Date.now() - lastLine >= intervalMs) {
-        lastLine = Date.now();
-        out.write(`progress: ${s.partitionsDone}/${total.partitions} partitions, ${s.read} records read (${f.rate}/s), ${s.failed} failed, ETA ${f.eta}\n`);
-      }
-    },
-    warn(message) {
-      // On a terminal the bar redraws itself on its line; the warning takes a line of its own.
-      out.write(`${bar ? '\n' : ''}sluice: warning: ${message}\n`);
-    },
-    note(line) {
-      // On a terminal the bar redraws itself on its next update, below the line.
-      out.write(`${bar ? '\n' : ''}sluice: ${line}\n`);
-    },
-    stop() {
-      if (bar) bar.stop();
-      bar = undefined;
-      void last;
-    },
-  };
-}
+export { createProgress } from '../cli/progress.js';

@@ -16,7 +16,7 @@ export function predictionRow(p: Prediction): Row {
   return row;
 }
 
-/** An error row: `{"key","source","index","offset","stage","error","raw"}` (CONTRACT). */
+/** An error row: `{"key","source","index","offset","stage","code","error","raw"}` (CONTRACT, plus `code`: the kind of failure). */
 export function errorRow(f: Failure): Row {
   return {
     key: f.key,
@@ -24,6 +24,7 @@ export function errorRow(f: Failure): Row {
     index: f.index,
     offset: f.offset,
     stage: f.stage,
+    code: f.code,
     error: f.error,
     raw: rawText(f.raw),
   };

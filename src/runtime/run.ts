@@ -130,7 +130,7 @@ async function runUnderLease(loaded: LoadedConfig, graph: Graph, storage: Storag
   const progress = options.progress;
   const doneBytes = () => [...committed.values()].reduce((n, e) => n + (e.end - e.start), 0);
   const totalBytes = record.partitions.reduce((n, p) => n + (p.end - p.start), 0);
-  progress?.start({ partitions: record.partitions.length, bytes: totalBytes, chain: graph.summary });
+  progress?.start({ partitions: record.partitions.length, bytes: totalBytes, chain: graph.summary, runId, resumedBytes: doneBytes(), outputs: outputDirs(graph) });
   const tick = setInterval(() => {
     const live = counters.snapshot();
     const why = overBudget(live, budget, false);
@@ -205,6 +205,7 @@ async function runUnderLease(loaded: LoadedConfig, graph: Graph, storage: Storag
     clearInterval(tick);
     options.signal?.removeEventListener('abort', onInterrupt);
     await pool?.destroy();
+    progress?.update({ ...counters.snapshot(), base, partitionsDone: committed.size, bytesDone: doneBytes() });
     progress?.stop();
   }
   if (stopReason) {

@@ -21,13 +21,14 @@ export function resolveUri(uri: string, baseDir: string): string {
 }
 
 /**
- * How an input file is named in keys and error rows: relative to `baseDir` when beneath it
- * (keys then do not depend on where the project is checked out), else as given.
+ * How an input file is named in keys and error rows: relative to `baseDir` (the config's
+ * folder), also when outside it (`../shared/data.tfrecord`), so position keys do not depend on
+ * where the project is checked out; as given where no relative path exists (another drive).
  */
 export function displayName(uri: string, baseDir: string): string {
   if (schemeOf(uri) !== '') return uri;
   const rel = path.relative(baseDir, uri);
-  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : uri;
+  return rel && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : uri;
 }
 
 /** Joins a child name onto a directory URI of any scheme. */

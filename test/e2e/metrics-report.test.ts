@@ -11,7 +11,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+// playwright-core is a test-only package (test-deps/): resolved at run time, typed loosely here.
+type BrowserContext = any;
+type Page = any;
 import metricsSink from '../../stages/sink/metrics/index.js';
 import { mergeAll } from '../../stages/sink/metrics/aggregation.js';
 import { computeMetrics } from '../../stages/sink/metrics/compute.js';
@@ -22,10 +24,11 @@ import { withDefaults } from '../helpers/run-stage.js';
 import { randomFloats } from '../model/helpers.js';
 
 const CHROMIUM = process.env.SLUICE_CHROMIUM || '/usr/bin/chromium';
-// playwright-core is a devDependency; loaded here so that a test install without it skips too.
-const playwright = await import('playwright-core').catch(() => null);
+// Loaded here so that a test install without it skips too.
+const PLAYWRIGHT = 'playwright-core';
+const playwright: any = await import(PLAYWRIGHT).catch(() => null);
 const skip = !playwright
-  ? 'needs the playwright-core package (npm install)'
+  ? 'needs the playwright-core package (npm run test:deps)'
   : fs.existsSync(CHROMIUM)
     ? false
     : `needs Chromium at ${CHROMIUM} (apt-get install chromium, or set SLUICE_CHROMIUM)`;
@@ -83,11 +86,11 @@ async function open(file: string) {
   });
   const page = await browser.newPage();
   const problems: string[] = [];
-  page.on('console', (m) => {
+  page.on('console', (m: any) => {
     if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
   });
-  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  page.on('request', (req) => {
+  page.on('pageerror', (err: any) => problems.push(`page error: ${err.message}`));
+  page.on('request', (req: any) => {
     if (!req.url().startsWith('file:')) problems.push(`network request: ${req.url()}`);
   });
   await page.goto(`file://${file}`);

@@ -1,6 +1,7 @@
 /**
  * The MNIST example evaluates a real model on real labelled data: TFX's mnist.tfrecord (1000
- * tf.Example, read in place from ../shared) through examples/mnist/pipeline.json. Its accuracy
+ * tf.Example, read in place from ../shared) through examples/mnist/pipeline.json, its input
+ * replaced by `--set source.uri` (the example ships 200 digits of its own: examples.test.ts). Its accuracy
  * must clear a sane floor, and its metrics.json must agree with the predictions it wrote.
  */
 import { test } from 'node:test';
@@ -18,7 +19,7 @@ test('examples/mnist: accuracy >= 0.85 on 1000 TFX digits, and metrics.json agre
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-mnist-'));
   try {
     const r = sluice([
-      'run', path.join(ROOT, 'examples/mnist/pipeline.json'),
+      'run', path.join(ROOT, 'examples/mnist/pipeline.json'), '--set', `source.uri=${FIXTURE}`,
       '--set', `sink.0.uri=${out}/predictions`, '--set', `sink.1.uri=${out}/metrics`, '--set', `errors.uri=${out}/errors`,
     ]);
     assert.equal(r.status, 0, r.stderr);

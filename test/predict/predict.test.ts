@@ -29,7 +29,7 @@ test('predict() on a config file equals the batch run, row for row, Failures in 
   assert.deepEqual(byKey(failed).map(failureOf), batch.errors.map(failureOf));
   // An error row has the errors sink's shape; source and index say where in the call it was.
   const bad = failed.find((r) => r.key === 'bad-three-numbers')!;
-  assert.deepEqual(Object.keys(bad), ['key', 'source', 'index', 'offset', 'stage', 'error', 'raw']);
+  assert.deepEqual(Object.keys(bad), ['key', 'source', 'index', 'offset', 'stage', 'code', 'error', 'raw']);
   assert.equal(bad.source, 'instances');
   assert.equal(bad.index, records.findIndex((r: any) => r?.id === 'bad-three-numbers'));
   assert.equal(bad.raw, JSON.stringify(records[bad.index!]));

@@ -59,13 +59,13 @@ const cases: { name: string; rows: Row[]; forward?: string[]; want: string[][] }
   {
     name: 'error rows have their fixed columns',
     rows: [
-      { key: null, source: 'data/a.csv', index: 4, offset: 120, stage: 'decode', error: 'feature "x": expected 4 values, got 3', raw: '1,2,"3"\r\n' },
-      { key: 'k9', source: 'data/b.jsonl', index: null, offset: 7, stage: 'model', error: 'boom', raw: null },
+      { key: null, source: 'data/a.csv', index: 4, offset: 120, stage: 'decode', code: 'shape', error: 'feature "x": expected 4 values, got 3', raw: '1,2,"3"\r\n' },
+      { key: 'k9', source: 'data/b.jsonl', index: null, offset: 7, stage: 'model', code: 'model-error', error: 'boom', raw: null },
     ],
     want: [
-      ['key', 'source', 'index', 'offset', 'stage', 'error', 'raw'],
-      ['', 'data/a.csv', '4', '120', 'decode', 'feature "x": expected 4 values, got 3', '1,2,"3"\r\n'],
-      ['k9', 'data/b.jsonl', '', '7', 'model', 'boom', ''],
+      ['key', 'source', 'index', 'offset', 'stage', 'code', 'error', 'raw'],
+      ['', 'data/a.csv', '4', '120', 'decode', 'shape', 'feature "x": expected 4 values, got 3', '1,2,"3"\r\n'],
+      ['k9', 'data/b.jsonl', '', '7', 'model', 'model-error', 'boom', ''],
     ],
   },
 ];

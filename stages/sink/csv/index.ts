@@ -3,7 +3,7 @@ import { defineStage, createRowWriter, shown, type Row, type Json } from '../../
 import { csvSinkSchema, type CsvSinkOptions } from './schema.js';
 
 /** The fixed columns of an error row (CONTRACT: error row). */
-export const ERROR_COLUMNS = ['key', 'source', 'index', 'offset', 'stage', 'error', 'raw'] as const;
+export const ERROR_COLUMNS = ['key', 'source', 'index', 'offset', 'stage', 'code', 'error', 'raw'] as const;
 
 /**
  * The columns of one CSV file, fixed by its first row: error rows have the error columns;
