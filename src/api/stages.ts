@@ -10,6 +10,8 @@ import csvSource from '../../stages/source/csv/index.js';
 import tfrecordSource from '../../stages/source/tfrecord/index.js';
 import parquetSource from '../../stages/source/parquet/index.js';
 import filesSource from '../../stages/source/files/index.js';
+import fileListSource from '../../stages/source/file-list/index.js';
+import recordioSource from '../../stages/source/recordio/index.js';
 import jsonDecode from '../../stages/decode/json/index.js';
 import csvDecode from '../../stages/decode/csv/index.js';
 import tfExampleDecode from '../../stages/decode/tf-example/index.js';
@@ -38,6 +40,8 @@ export const source = {
   tfrecord: stageFactory<typeof tfrecordSource, 'compression' | 'verifyCrc'>(tfrecordSource),
   parquet: stageFactory(parquetSource),
   files: stageFactory(filesSource),
+  fileList: stageFactory(fileListSource),
+  recordio: stageFactory(recordioSource),
 };
 
 /** Decoders: `RawRecord → Instance`. */
