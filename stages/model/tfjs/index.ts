@@ -5,7 +5,8 @@ import { isFailure, RecordError, toFailure } from '../../../src/core/failure.js'
 import { SluiceError, describeError } from '../../../src/core/errors.js';
 import { isStorageFailure } from '../../../src/storage/errors.js';
 import { withTimeout } from '../../../src/core/timeout.js';
-import { backendProblem, resolveBackend } from '../../../src/model/backend.js';
+import { backendProblem, backendReason, resolveBackend } from '../../../src/model/backend.js';
+import { checkSavedModel, describeSavedModel, isSavedModel, savedModelChoice } from './saved-model.js';
 import { readModelJson } from '../../../src/model/io-handler.js';
 import { readSignature } from '../../../src/model/signature.js';
 import { CONFIG_PATHS, checkFeatures } from '../../../src/model/features.js';
@@ -245,6 +246,7 @@ export default defineStage<TfjsOptions>()({
   async check(options, ctx) {
     const at = `${ctx.path}/uri`;
     const uri = ctx.resolve(options.uri);
+    if (await isSavedModel(ctx.storage, uri)) return checkSavedModel(options, ctx);
     let json: any;
     let signature;
     try {
@@ -271,12 +273,14 @@ export default defineStage<TfjsOptions>()({
 
   async describe(options, ctx) {
     const uri = ctx.resolve(options.uri);
+    if (await isSavedModel(ctx.storage, uri)) return describeSavedModel(options, ctx);
     const json = await loading(options, ctx, readModelJson(ctx.storage, uri));
     return {
       uri: options.uri,
       format: readSignature(json).format,
       sha256: await loading(options, ctx, hashModel(ctx.storage, uri, json)),
       backend: resolveBackend(options.backend ?? DEFAULT_BACKEND),
+      backendReason: backendReason(options.backend ?? DEFAULT_BACKEND),
     };
   },
 
@@ -294,15 +298,14 @@ export default defineStage<TfjsOptions>()({
     const { loadModel } = await import('../../../src/model/load.js');
     const tf = await import('@tensorflow/tfjs-core');
     setTensorMeter(() => tf.memory().numTensors);
+    const uri = ctx.resolve(options.uri);
+    const common = { features: ctx.features, batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE, paths: { ...CONFIG_PATHS, model: ctx.path } };
     const model = await loading(
       options,
       ctx,
-      loadModel(ctx.storage, ctx.resolve(options.uri), {
-        backend: options.backend ?? DEFAULT_BACKEND,
-        features: ctx.features,
-        batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
-        paths: { ...CONFIG_PATHS, model: ctx.path },
-      }),
+      (await isSavedModel(ctx.storage, uri))
+        ? import('../../../src/model/saved-model.js').then((m) => m.loadSavedModel(ctx.storage, uri, { ...common, ...savedModelChoice(options) }))
+        : loadModel(ctx.storage, uri, { ...common, backend: options.backend ?? DEFAULT_BACKEND }),
     );
     const onNonFinite = options.onNonFinite ?? DEFAULT_ON_NON_FINITE;
     const state: RunnerState = { batchSize: model.maxBatch, outOfMemory: 0, batchSizeSetting: `${ctx.path.slice(1).split('/').join('.')}.batchSize` };
