@@ -18,6 +18,7 @@ const SHARED = path.resolve(ROOT, '../shared');
 /** Examples whose output does not land in files: each is the golden test of its own test file. */
 const OWN_TESTS: Record<string, string> = {
   'http-sink': 'test/examples/http-sink.test.ts (serves the endpoint the sink posts to)',
+  'ratings-savedmodel': 'test/examples/ratings-savedmodel.test.ts (a SavedModel: the tensorflow backend, both pipelines)',
 };
 
 /**
