@@ -12,6 +12,8 @@ import { joinUri } from '../storage/index.js';
 import type { Storage } from '../storage/types.js';
 import { readModelFile } from './cache.js';
 import type { ModelInput, ModelOutput, ModelSignature } from './signature.js';
+import type { FeatureSpecMap } from '../core/stage.js';
+import { CONFIG_PATHS, mapFeatures, type CheckPaths } from './features.js';
 import { nativeProblem, TFJS_NODE } from './native.js';
 
 export const SAVED_MODEL_FILE = 'saved_model.pb';
@@ -121,3 +123,12 @@ export async function readSavedModelSignature(storage: Storage, uri: string, tag
   // Both maps iterate in key order; outputs are reported by signature key, in that order.
   return { format: 'saved-model', inputs, outputs, signatureName: name, tags };
 }
+/**
+ * The features' mapping onto the signature's inputs, one line per problem (what `validate`
+ * reports, exit 2): the same rules as for TensorFlow.js models (features.ts), with int64 fed by
+ * int64 or int32 features and uint8 by int32 ones.
+ */
+export function mapSavedModelFeatures(sig: SavedModelSignature, features: FeatureSpecMap, paths: CheckPaths = CONFIG_PATHS) {
+  return mapFeatures(sig, features, paths);
+}
+

@@ -18,10 +18,10 @@ import { schemeOf } from '../storage/index.js';
 import { localPath } from '../storage/local.js';
 import type { Storage } from '../storage/types.js';
 import { initBackend } from './backend.js';
-import { mapFeatures, CONFIG_PATHS, type CheckPaths, type InputBinding } from './features.js';
+import { CONFIG_PATHS, type CheckPaths, type InputBinding } from './features.js';
 import { recordProblem as shapeProblem, splitRows } from './batch.js';
 import type { LoadedModel } from './load.js';
-import { readSavedModelSignature, savedModelDir, type SavedModelSignature } from './saved-model-signature.js';
+import { mapSavedModelFeatures, readSavedModelSignature, savedModelDir, type SavedModelSignature } from './saved-model-signature.js';
 import { TFJS_NODE } from './native.js';
 
 export interface SavedModelOptions {
@@ -30,15 +30,6 @@ export interface SavedModelOptions {
   tags: string[];
   signature: string;
   paths?: CheckPaths;
-}
-
-/**
- * The features' mapping onto the signature's inputs, one line per problem (what `validate`
- * reports, exit 2): the same rules as for TensorFlow.js models (features.ts), with int64 fed by
- * int64 or int32 features and uint8 by int32 ones.
- */
-export function mapSavedModelFeatures(sig: SavedModelSignature, features: FeatureSpecMap, paths: CheckPaths = CONFIG_PATHS) {
-  return mapFeatures(sig, features, paths);
 }
 
 const cacheRoot = path.join(os.tmpdir(), `sluice-saved-models-${process.pid}`);

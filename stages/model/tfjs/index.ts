@@ -286,7 +286,10 @@ export default defineStage<TfjsOptions>()({
 
   summarizeFacts(facts, options) {
     const sizes = facts.map((f) => f.batchSize).filter((x): x is number => typeof x === 'number');
+    const backends = [...new Set(facts.map((f) => f.backend).filter((b): b is string => typeof b === 'string'))];
     return {
+      // The backend the workers ran on (auto resolved, and fallen back to wasm if tfjs-node would not load).
+      backend: backends.join(', ') || null,
       batchSize: sizes.length ? Math.min(...sizes) : null,
       configuredBatchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
       outOfMemory: facts.reduce((n, f) => n + (typeof f.outOfMemory === 'number' ? f.outOfMemory : 0), 0),
@@ -327,7 +330,7 @@ export default defineStage<TfjsOptions>()({
       },
       report() {
         // liveTensors: what this thread holds between partitions (the model's weights); it must not grow.
-        const facts = { batchSize: state.batchSize, outOfMemory: state.outOfMemory, liveTensors: liveTensors() ?? null };
+        const facts = { backend: model.backend, batchSize: state.batchSize, outOfMemory: state.outOfMemory, liveTensors: liveTensors() ?? null };
         state.outOfMemory = 0;
         const leak = guard.warning();
         return leak ? { facts, warnings: { 'tensor-leak': leak } } : { facts };

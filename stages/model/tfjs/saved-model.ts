@@ -12,8 +12,7 @@ import { backendReason, resolveBackend, type BackendName } from '../../../src/mo
 import { nativeProblem } from '../../../src/model/native.js';
 import { CONFIG_PATHS } from '../../../src/model/features.js';
 import { modelFileStream } from '../../../src/model/cache.js';
-import { DEFAULT_SIGNATURE, DEFAULT_TAGS, readSavedModelSignature, savedModelDir } from '../../../src/model/saved-model-signature.js';
-import { mapSavedModelFeatures } from '../../../src/model/saved-model.js';
+import { DEFAULT_SIGNATURE, DEFAULT_TAGS, mapSavedModelFeatures, readSavedModelSignature, savedModelDir } from '../../../src/model/saved-model-signature.js';
 import type { TfjsOptions } from './schema.js';
 
 export { isSavedModel } from '../../../src/model/saved-model-signature.js';
