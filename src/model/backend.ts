@@ -135,5 +135,12 @@ export async function initBackend(name: BackendName): Promise<string> {
   await tf.ready();
   // A failed wasm allocation must throw, not corrupt the heap (see memory.ts).
   if (wanted === 'wasm') guardWasmMalloc(tf.backend());
+  // A TensorFlow runtime (2.21) torn down without ever having run an op segfaults the process
+  // at exit (seen when every record failed before the model): run one op now.
+  if (wanted === 'tensorflow') {
+    const two = tf.tidy(() => tf.add(tf.scalar(1), tf.scalar(1)));
+    two.dataSync();
+    two.dispose();
+  }
   return tf.getBackend();
 }
