@@ -45,11 +45,11 @@ function vmHwm(pid: number): number {
  * Spawns `node <args>` in `cwd` and resolves with its wall time, peak RSS and stdout; rejects
  * with the tail of its stderr when it exits non-zero, so a broken contender never yields a number.
  */
-export function measure(args: string[], cwd: string): Promise<Measurement> {
+export function measure(args: string[], cwd: string, command: string = process.execPath): Promise<Measurement> {
   const rssFile = path.join(os.tmpdir(), `sluice-bench-rss-${process.pid}-${Date.now()}`);
   const [cmd, cmdArgs] = rssMethod === 'gnu-time'
-    ? [GNU_TIME, ['-f', '%M', '-o', rssFile, process.execPath, ...args]]
-    : [process.execPath, args];
+    ? [GNU_TIME, ['-f', '%M', '-o', rssFile, command, ...args]]
+    : [command, args];
   return new Promise((resolve, reject) => {
     const start = performance.now();
     const child = spawn(cmd, cmdArgs, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });

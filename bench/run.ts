@@ -16,13 +16,26 @@ import os from 'node:os';
 import path from 'node:path';
 import { MODELS, ensureDataset, projectRoot, type Dataset } from './workloads.js';
 import { measure, median, rssMethod, type Measurement } from './measure.js';
+import { nativeProblem } from '../src/model/native.js';
+import { spawnSync } from 'node:child_process';
 
 const QUICK = process.env['BENCH_QUICK'] === '1';
 const SCALE = QUICK ? 0.1 : 1;
-const ROUNDS = 3;
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
+/**
+ * BENCH_NATIVE_ONLY=1: only issue 17's comparisons (the native backend, auto, wasm with 2
+ * workers, the bare native loop and the Python peer), none of the other benchmarks: a short run
+ * on a busy machine.
+ */
+const NATIVE_ONLY = process.env['BENCH_NATIVE_ONLY'] === '1';
 const CLI = path.join(projectRoot, 'dist/src/cli/main.js');
 const BASELINES = path.join(projectRoot, 'dist/bench/baselines');
 const haveCli = fs.existsSync(CLI);
+/** The native backend's contenders run where `npm run native` ran. */
+const NATIVE = nativeProblem() === null;
+/** Python TensorFlow for the peer script: $SLUICE_PYTHON or the project's reference venv, if it imports. */
+const PYTHON = [process.env['SLUICE_PYTHON'], path.join(projectRoot, '.python-ref/bin/python')]
+  .find((py) => py && fs.existsSync(py) && spawnSync(py, ['-c', 'import tensorflow'], { env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' } }).status === 0);
 
 /** One contender of a section: a command line plus a check of what it printed. */
 interface Contender {
@@ -36,6 +49,8 @@ interface Contender {
   /** Throws when the run's output shows it did not do the whole job. */
   check(m: Measurement): void;
   sluice?: boolean;
+  /** The program run (default: this Node), e.g. Python for the peer script. */
+  command?: string;
 }
 
 /** A target: `contender`'s metric against `baseline`'s, as a ratio bound. */
@@ -94,6 +109,36 @@ function bare(d: Dataset, threads: number): Contender {
   };
 }
 
+function bareNative(d: Dataset): Contender {
+  return { ...bare(d, 1), label: 'bare native loop, 1 thread', id: `bare-native:${d.modelJson}:${d.rows}`, args: [...bare(d, 1).args, 'tensorflow'] };
+}
+
+/** The peer a user would pick instead: Python TensorFlow, the same Keras model, batches of 256. */
+function pythonPeer(d: Dataset): Contender {
+  return {
+    label: 'Python TensorFlow script',
+    id: `python:${d.dataFile}`,
+    rows: d.rows,
+    command: PYTHON,
+    args: [path.join(projectRoot, 'bench/baselines/python_peer.py'), d.modelJson, d.dataFile, path.join(path.dirname(d.dataFile), 'python-out.jsonl')],
+    check: checkBaseline(d.rows),
+  };
+}
+
+/** Sluice on `backend` (auto: tensorflow here when NATIVE), its default worker count from the thread model. */
+function sluiceOn(d: Dataset, backend: 'auto' | 'tensorflow', workers: number): Contender {
+  const c = sluice(d, workers, `sluice ${backend}, ${workers} worker${workers > 1 ? 's' : ''}`);
+  return { ...c, id: `sluice:${d.pipeline}:${workers}:${backend}`, args: [...c.args, '--set', `model.backend=${backend}`] };
+}
+
+/** The native contenders and the Python peer of a section, where they can run. */
+function nativeContenders(d: Dataset, withBare: boolean): Contender[] {
+  return [
+    ...(NATIVE ? [...(withBare ? [bareNative(d)] : []), sluiceOn(d, 'tensorflow', 1), sluiceOn(d, 'auto', 1)] : []),
+    ...(PYTHON ? [pythonPeer(d)] : []),
+  ];
+}
+
 function plain(d: Dataset): Contender {
   return {
     label: 'plain script, 1 thread',
@@ -114,12 +159,13 @@ function jsonLoop(d: Dataset): Contender {
   };
 }
 
-function sluice(d: Dataset, workers: number, label = `sluice, ${workers} worker${workers > 1 ? 's' : ''}`): Contender {
+function sluice(d: Dataset, workers: number, label = `sluice wasm, ${workers} worker${workers > 1 ? 's' : ''}`): Contender {
   return {
     label,
     id: `sluice:${d.pipeline}:${workers}`,
     rows: d.rows,
-    args: [CLI, 'run', d.pipeline, '--json', '--overwrite', '--set', `execution.workers=${workers}`],
+    // wasm named: the pipeline's `auto` is tensorflow where `npm run native` ran (sluiceOn runs that).
+    args: [CLI, 'run', d.pipeline, '--json', '--overwrite', '--set', `execution.workers=${workers}`, '--set', 'model.backend=wasm'],
     // Removed before each run so that deleting the last run's output is not timed in this one.
     prepare: () => fs.rmSync(d.sluiceOut, { recursive: true, force: true }),
     check: checkSluice(d.rows, workers),
@@ -140,7 +186,7 @@ async function runSection(section: Section): Promise<void> {
       c.prepare?.();
       let m: Measurement;
       try {
-        m = await measure(c.args, os.tmpdir());
+        m = await measure(c.args, os.tmpdir(), c.command);
         c.check(m);
       } catch (err) {
         // One broken contender should not hide the others' figures.
@@ -164,23 +210,26 @@ function stats(c: Contender): { rowsPerSec: number; rssBytes: number } | undefin
 /** Prints the table: per workload, one line per contender, with its target and verdict. */
 function printTable(sections: Section[]): void {
   const header = ['contender', 'rows/s', 'peak RSS MB', 'ratio', 'target', 'result'];
-  const bySection = sections.map((section) => section.contenders.map((c) => {
+  // One line per contender and target (a contender may have several, e.g. against wasm and Python).
+  const bySection = sections.map((section) => section.contenders.flatMap((c) => {
     const st = stats(c);
-    const target = section.targets.find((t) => t.contender === c.label);
-    let [ratio, goal, result] = ['', '', ''];
-    if (target) {
-      const bs = stats(section.contenders.find((b) => b.label === target.baseline)!);
-      const rss = target.metric === 'rss';
-      goal = `${rss ? '≤' : '≥'} ${target.bound}× ${target.baseline}${rss ? ' (RSS)' : ''}`;
-      if (st && bs) {
-        const r = rss ? st.rssBytes / bs.rssBytes : st.rowsPerSec / bs.rowsPerSec;
-        ratio = `${r.toFixed(2)}×`;
-        result = (rss ? r <= target.bound : r >= target.bound) ? 'PASS' : 'MISS';
-      } else {
-        result = errors.has(c.id) ? 'ERROR' : 'SKIP';
+    const targets = section.targets.filter((t) => t.contender === c.label);
+    return (targets.length ? targets : [undefined]).map((target) => {
+      let [ratio, goal, result] = ['', '', ''];
+      if (target) {
+        const bs = stats(section.contenders.find((b) => b.label === target.baseline)!);
+        const rss = target.metric === 'rss';
+        goal = `${rss ? '≤' : '≥'} ${target.bound}× ${target.baseline}${rss ? ' (RSS)' : ''}`;
+        if (st && bs) {
+          const r = rss ? st.rssBytes / bs.rssBytes : st.rowsPerSec / bs.rowsPerSec;
+          ratio = `${r.toFixed(2)}×`;
+          result = (rss ? r <= target.bound : r >= target.bound) ? 'PASS' : 'MISS';
+        } else {
+          result = errors.has(c.id) ? 'ERROR' : 'SKIP';
+        }
       }
-    }
-    return [c.label, st ? st.rowsPerSec.toFixed(0) : 'n/a', st ? mb(st.rssBytes) : 'n/a', ratio, goal, result];
+      return [c.label, st ? st.rowsPerSec.toFixed(0) : 'n/a', st ? mb(st.rssBytes) : 'n/a', ratio, goal, result];
+    });
   }));
   const all = [header, ...bySection.flat()];
   const widths = header.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
@@ -199,7 +248,7 @@ async function main(): Promise<void> {
     `peak RSS by ${rssMethod}${QUICK ? ', BENCH_QUICK=1 (rows ÷10)' : ''}`);
   if (!haveCli) log(`note: ${path.relative(projectRoot, CLI)} is not built: Sluice contenders are skipped`);
 
-  const big = await ensureDataset(MODELS.big, n(40_000), log);
+  const big = await ensureDataset(MODELS.big, n(Number(process.env['BENCH_BIG_ROWS'] ?? 40_000)), log);
   const mid = await ensureDataset(MODELS.mid, n(200_000), log);
   const tiny = await ensureDataset(MODELS.tiny, n(1_000_000), log);
   const tinySmall = await ensureDataset(MODELS.tiny, n(100_000), log);
@@ -209,21 +258,32 @@ async function main(): Promise<void> {
   const sections: Section[] = [
     {
       title: `model-dominated ${MODELS.big.name}, ${big.rows} rows, ${mb(big.dataBytes)} MB`,
-      contenders: [bare(big, 1), bare(big, 2), sluice(big, 1), sluice(big, 2)],
+      contenders: [bare(big, 1), bare(big, 2), sluice(big, 1), sluice(big, 2), ...nativeContenders(big, true)],
       targets: [
-        { contender: 'sluice, 1 worker', baseline: 'bare loop, 1 thread', metric: 'rows/s', bound: 0.9 },
-        { contender: 'sluice, 2 workers', baseline: 'bare loop, 2 threads', metric: 'rows/s', bound: 0.9 },
+        { contender: 'sluice wasm, 1 worker', baseline: 'bare loop, 1 thread', metric: 'rows/s', bound: 0.9 },
+        { contender: 'sluice wasm, 2 workers', baseline: 'bare loop, 2 threads', metric: 'rows/s', bound: 0.9 },
+        // Issue 17: the native backend against a bare native loop and the Python peer.
+        { contender: 'sluice tensorflow, 1 worker', baseline: 'bare native loop, 1 thread', metric: 'rows/s', bound: 0.9 },
+        { contender: 'sluice tensorflow, 1 worker', baseline: 'Python TensorFlow script', metric: 'rows/s', bound: 2 },
       ],
     },
     {
       title: `mid ${MODELS.mid.name}, ${mid.rows} rows, ${mb(mid.dataBytes)} MB`,
-      contenders: [plain(mid), bare(mid, 2), sluice(mid, 1), sluice(mid, 2)],
-      targets: [{ contender: 'sluice, 2 workers', baseline: 'plain script, 1 thread', metric: 'rows/s', bound: 1.5 }],
+      contenders: [plain(mid), bare(mid, 2), sluice(mid, 1), sluice(mid, 2), ...nativeContenders(mid, false)],
+      targets: [
+        { contender: 'sluice wasm, 2 workers', baseline: 'plain script, 1 thread', metric: 'rows/s', bound: 1.5 },
+        { contender: 'sluice auto, 1 worker', baseline: 'sluice wasm, 2 workers', metric: 'rows/s', bound: 1 },
+        { contender: 'sluice auto, 1 worker', baseline: 'Python TensorFlow script', metric: 'rows/s', bound: 2.5 },
+      ],
     },
     {
       title: `I/O-bound ${MODELS.tiny.name}, ${tiny.rows} rows, ${mb(tiny.dataBytes)} MB`,
-      contenders: [jsonLoop(tiny), plain(tiny), sluice(tiny, 1), sluice(tiny, 2)],
-      targets: [{ contender: 'sluice, 2 workers', baseline: 'JSON parse+stringify, 1 thread', metric: 'rows/s', bound: 1.0 }],
+      contenders: [jsonLoop(tiny), plain(tiny), sluice(tiny, 1), sluice(tiny, 2), ...nativeContenders(tiny, false)],
+      targets: [
+        { contender: 'sluice wasm, 2 workers', baseline: 'JSON parse+stringify, 1 thread', metric: 'rows/s', bound: 1.0 },
+        { contender: 'sluice auto, 1 worker', baseline: 'sluice wasm, 2 workers', metric: 'rows/s', bound: 1 },
+        { contender: 'sluice auto, 1 worker', baseline: 'Python TensorFlow script', metric: 'rows/s', bound: 2.5 },
+      ],
     },
     {
       title: `peak RSS ${MODELS.tiny.name}, ${tinySmall.rows} vs ${tiny.rows} rows`,
@@ -233,6 +293,14 @@ async function main(): Promise<void> {
     },
   ];
 
+  if (NATIVE_ONLY) {
+    const keep = (c: Contender) => c.label === 'sluice wasm, 2 workers' || /native|tensorflow|auto|Python/.test(c.label);
+    sections.splice(3);
+    for (const section of sections) {
+      section.contenders = section.contenders.filter(keep);
+      section.targets = section.targets.filter((t) => keep({ label: t.contender } as Contender) && t.contender !== 'sluice wasm, 2 workers');
+    }
+  }
   for (const section of sections) {
     log(`${section.title}:`);
     await runSection(section);
@@ -243,6 +311,7 @@ async function main(): Promise<void> {
   const load = os.loadavg().map((l) => l.toFixed(2)).join(' / ');
   console.log(`\nload average (1/5/15 min) at the end: ${load} on ${os.cpus().length} cores` +
     (os.loadavg()[1]! > os.cpus().length + 0.5 ? ': other processes competed for the CPU, so these ratios are unreliable' : ''));
+  if (NATIVE_ONLY) return;
   // Issue 4's check, in its own process: TFRecord read+decode beside the model's own speed.
   execFileSync(process.execPath, [path.join(projectRoot, 'dist/bench/tfrecord.js')], { stdio: 'inherit' });
   // Issue 8's real out-of-memory case (a batch that exceeds the 4 GB wasm heap), in its own process.

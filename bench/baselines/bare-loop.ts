@@ -5,7 +5,9 @@
  * `threads` > 1 it runs the same loop in that many worker_threads at once, each over its
  * share of the rows: the machine's ceiling for that many threads.
  *
- * Usage: node dist/bench/baselines/bare-loop.js <model.json> <rows> [threads=1]
+ * With backend `tensorflow` the loop runs on tfjs-node (`npm run native`): the bare native loop.
+ *
+ * Usage: node dist/bench/baselines/bare-loop.js <model.json> <rows> [threads=1] [backend=wasm]
  * Prints: {"rows": <n>, "loopSeconds": <s>}
  */
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
@@ -17,6 +19,7 @@ import { mulberry32 } from '../random.js';
 const BATCH = 256;
 
 interface Job {
+  backend: string;
   modelJson: string;
   rows: number;
   seed: number;
@@ -24,7 +27,12 @@ interface Job {
 
 /** One thread's loop; returns the seconds it took, model load and batch building excluded. */
 async function loop(job: Job): Promise<number> {
-  await useWasm();
+  if (job.backend === 'tensorflow') {
+    process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
+    const specifier: string = '@tensorflow/tfjs-node';
+    await import(specifier);
+    if (!(await tf.setBackend('tensorflow'))) throw new Error('the tensorflow backend did not initialise');
+  } else await useWasm();
   const model = await loadModel(job.modelJson);
   const dim = model.inputs[0]!.shape[1] as number;
   const rand = mulberry32(job.seed);
@@ -48,18 +56,19 @@ async function loop(job: Job): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const [modelJson, rowsArg, threadsArg = '1'] = process.argv.slice(2);
+  const [modelJson, rowsArg, threadsArg = '1', backend = 'wasm'] = process.argv.slice(2);
   const rows = Number(rowsArg);
   const threads = Number(threadsArg);
   if (!modelJson || !(rows > 0) || !(threads >= 1)) throw new Error('usage: bare-loop <model.json> <rows> [threads]');
   if (threads === 1) {
-    report({ rows, loopSeconds: await loop({ modelJson, rows, seed: 1 }) });
+    report({ rows, loopSeconds: await loop({ backend, modelJson, rows, seed: 1 }) });
     return;
   }
   // Every worker loads its own model and wasm instance, as Sluice's workers do; the loops
   // overlap, so the wall time of the slowest worker is the loop time.
   const share = Math.ceil(rows / threads);
   const jobs: Job[] = Array.from({ length: threads }, (_, i) => ({
+    backend,
     modelJson,
     rows: Math.min(share, rows - i * share),
     seed: i + 1,

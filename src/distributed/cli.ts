@@ -5,6 +5,7 @@
 import os from 'node:os';
 import { EXIT, SluiceError } from '../core/errors.js';
 import type { LoadedConfig } from '../config/load.js';
+import { applyThreadLayout, threadLayout } from '../model/threads.js';
 import type { Graph } from '../graph/build.js';
 import type { Storage } from '../storage/index.js';
 import { formatSummary } from '../cli/summary.js';
@@ -91,6 +92,9 @@ export async function workerCommand(opts: WorkerCliOptions): Promise<number> {
     redisTimeout: positive('--redis-timeout', opts.redisTimeout) * 1000,
     idleExit: opts.idleExit === undefined ? undefined : positive('--idle-exit', opts.idleExit) * 1000,
   };
+  // The thread model (docs/native.md): the jobs' configs are not known yet, so a TensorFlow
+  // runtime started by any of the threads gets its share of the cores, never all of them.
+  applyThreadLayout(threadLayout('tensorflow', os.availableParallelism(), o.threads));
   const { runWorkerProcess } = await import('./worker-process.js');
   const stop = new AbortController();
   const off = onSignals((sig) => {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import os from 'node:os';
+import { layoutFor } from '../model/threads.js';
 import { SluiceError, describeError } from '../core/errors.js';
 import type { FeatureSpecMap, SinkDefinition, SourceDefinition, StageContext, StageDefinition, TransformDefinition } from '../core/stage.js';
 import type { StageKind } from '../core/types.js';
@@ -49,7 +49,7 @@ export interface Graph {
  */
 export function buildGraph(loaded: LoadedConfig, registry: Registry, storage: Storage): Graph {
   const config = validateConfig(loaded.config, registry);
-  const workers = config.execution.workers ?? os.availableParallelism();
+  const workers = layoutFor(config as unknown as Record<string, unknown>, config.execution.workers).workers;
   const problems: string[] = [];
   const features: FeatureSpecMap = {};
   const forward: string[] = [];

@@ -7,28 +7,44 @@
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { guardWasmMalloc } from './memory.js';
+import { nativeProblem, quietTensorFlowLogs, TFJS_NODE } from './native.js';
 
-/** The backends a `model` stage may ask for; `auto` means `wasm`. */
+/** The backends a `model` stage may ask for; `auto` is `tensorflow` where tfjs-node is built, else `wasm`. */
 export type BackendName = 'auto' | 'wasm' | 'cpu' | 'tensorflow';
 
 const require = createRequire(import.meta.url);
 
-/** The optional native package behind the `tensorflow` backend (absent on offline machines). */
-const TFJS_NODE = '@tensorflow/tfjs-node';
+// Before any thread loads TensorFlow's C library (it reads the variable once, from the process
+// environment, which only the main thread can set): see native.ts.
+quietTensorFlowLogs();
 
 /**
- * The backend `auto` stands for: wasm is portable, needs no native build and beats `cpu`.
+ * The backend `name` stands for: `auto` is `tensorflow` where tfjs-node is installed with its
+ * addon built (`npm run native`), else wasm (portable, and faster than `cpu`).
  *
  * @example
- * resolveBackend('auto') // 'wasm'
+ * resolveBackend('auto') // 'wasm' on a clone where `npm run native` has not run
  */
 export function resolveBackend(name: BackendName): Exclude<BackendName, 'auto'> {
-  return name === 'auto' ? 'wasm' : name;
+  if (name !== 'auto') return name;
+  return nativeProblem() ? 'wasm' : 'tensorflow';
+}
+
+/**
+ * Why `name` resolves as it does, for the summary and `_SUCCESS`.
+ *
+ * @example
+ * backendReason('auto') // 'auto: @tensorflow/tfjs-node is not installed (npm run native)'
+ */
+export function backendReason(name: BackendName): string {
+  if (name !== 'auto') return 'configured';
+  const problem = nativeProblem();
+  return problem ? `auto: ${problem}` : `auto: ${TFJS_NODE} is installed with its addon`;
 }
 
 /** The one-line error for `tensorflow` without tfjs-node, shared by `check` and `initBackend`. */
 export const TFJS_NODE_MISSING =
-  `backend "tensorflow" needs ${TFJS_NODE}, which is not installed (npm install ${TFJS_NODE}); use "wasm" or "cpu"`;
+  `backend "tensorflow" needs ${TFJS_NODE}, which is not installed (run npm run native); use "wasm" or "cpu"`;
 
 /**
  * Whether a backend can be used here, answered from the installed files without loading tfjs:
@@ -39,13 +55,9 @@ export const TFJS_NODE_MISSING =
  * backendProblem('tensorflow') // 'backend "tensorflow" needs @tensorflow/tfjs-node, …' when absent
  */
 export function backendProblem(name: BackendName): string | null {
-  if (resolveBackend(name) !== 'tensorflow') return null;
-  try {
-    require.resolve(TFJS_NODE);
-    return null;
-  } catch {
-    return TFJS_NODE_MISSING;
-  }
+  if (name !== 'tensorflow') return null;
+  const problem = nativeProblem();
+  return problem ? `backend "tensorflow": ${problem}; use "wasm" or "cpu"` : null;
 }
 
 /** The directory holding the wasm binaries, with a trailing separator as `setWasmPaths` wants. */
@@ -71,6 +83,7 @@ async function register(name: Exclude<BackendName, 'auto'>): Promise<void> {
     }
   } else {
     try {
+      quietTensorFlowLogs();
       // A variable specifier: the package is optional and absent from the type graph.
       const specifier: string = TFJS_NODE;
       await import(specifier);
@@ -81,16 +94,8 @@ async function register(name: Exclude<BackendName, 'auto'>): Promise<void> {
   }
 }
 
-/**
- * Makes `name` the thread's TensorFlow.js backend and returns the name in use. Idempotent:
- * the packages load and initialise once per thread; a later call with another name switches.
- *
- * @example
- * await initBackend('auto'); // 'wasm'
- * await initBackend('tensorflow'); // throws: backend "tensorflow" needs @tensorflow/tfjs-node, …
- */
-export async function initBackend(name: BackendName): Promise<string> {
-  const wanted = resolveBackend(name);
+/** Registers a backend's package once per thread; a failed registration may be retried. */
+function registered(wanted: Exclude<BackendName, 'auto'>): Promise<void> {
   let pending = ready.get(wanted);
   if (!pending) {
     pending = register(wanted);
@@ -98,7 +103,27 @@ export async function initBackend(name: BackendName): Promise<string> {
     // A failed registration may be retried (e.g. after installing tfjs-node in a REPL).
     pending.catch(() => ready.delete(wanted));
   }
-  await pending;
+  return pending;
+}
+
+/**
+ * Makes `name` the thread's TensorFlow.js backend and returns the name in use. Idempotent:
+ * the packages load and initialise once per thread; a later call with another name switches.
+ *
+ * @example
+ * await initBackend('auto'); // 'tensorflow' after `npm run native`, else 'wasm'
+ * await initBackend('tensorflow'); // throws: backend "tensorflow" needs @tensorflow/tfjs-node, …
+ */
+export async function initBackend(name: BackendName): Promise<string> {
+  let wanted = resolveBackend(name);
+  try {
+    await registered(wanted);
+  } catch (err) {
+    // `auto` found tfjs-node's files but the library does not load here: wasm, as without them.
+    if (name !== 'auto' || wanted !== 'tensorflow') throw err;
+    wanted = 'wasm';
+    await registered(wanted);
+  }
   const tf = await import('@tensorflow/tfjs-core');
   if (tf.getBackend() !== wanted) {
     // On failure tfjs has just warned why (the stack of the backend's init) on stderr.
@@ -110,5 +135,12 @@ export async function initBackend(name: BackendName): Promise<string> {
   await tf.ready();
   // A failed wasm allocation must throw, not corrupt the heap (see memory.ts).
   if (wanted === 'wasm') guardWasmMalloc(tf.backend());
+  // A TensorFlow runtime (2.21) torn down without ever having run an op segfaults the process
+  // at exit (seen when every record failed before the model): run one op now.
+  if (wanted === 'tensorflow') {
+    const two = tf.tidy(() => tf.add(tf.scalar(1), tf.scalar(1)));
+    two.dataSync();
+    two.dispose();
+  }
   return tf.getBackend();
 }

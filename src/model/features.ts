@@ -41,6 +41,9 @@ function dtypeFits(feature: FeatureSpec['dtype'], input: string): boolean {
   if (input === 'float32') return feature === 'float32' || feature === 'int32';
   if (input === 'int32' || input === 'bool') return feature === 'int32';
   if (input === 'string') return feature === 'string';
+  // SavedModel inputs (saved-model.ts): int64 is fed exactly, uint8 range-checked per record.
+  if (input === 'int64') return feature === 'int64' || feature === 'int32';
+  if (input === 'uint8') return feature === 'int32';
   return false;
 }
 

@@ -3,8 +3,8 @@
  * `validate` can check the features against the model before any data or weight is read.
  */
 
-/** The two kinds of TensorFlow.js model. */
-export type ModelFormat = 'layers-model' | 'graph-model';
+/** The two kinds of TensorFlow.js model, and TensorFlow SavedModels (saved-model.ts). */
+export type ModelFormat = 'layers-model' | 'graph-model' | 'saved-model';
 
 /** One model input. Unknown dimensions (`null` in Keras, `-1` in TensorFlow) are `-1`. */
 export interface ModelInput {

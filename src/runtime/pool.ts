@@ -1,4 +1,4 @@
-import os from 'node:os';
+import { layoutFor } from '../model/threads.js';
 import { Piscina } from 'piscina';
 import type { LoadedConfig } from '../config/load.js';
 import type { PartitionResult } from './partition.js';
@@ -28,5 +28,5 @@ export function startPool(loaded: LoadedConfig, threads: number): PartitionPool 
 /** The worker count a config asks for, read before validation (a bad value is reported later). */
 export function requestedWorkers(config: Record<string, unknown>): number {
   const w = (config.execution as { workers?: unknown } | undefined)?.workers;
-  return typeof w === 'number' && Number.isInteger(w) && w >= 1 ? w : os.availableParallelism();
+  return layoutFor(config, typeof w === 'number' && Number.isInteger(w) && w >= 1 ? w : undefined).workers;
 }

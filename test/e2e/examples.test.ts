@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT, assertClose, byKey, readParts, sluice } from '../helpers/cli.js';
+import { BACKENDS, needsNative } from '../helpers/native.js';
 
 const examplesDir = path.join(ROOT, 'examples');
 const SHARED = path.resolve(ROOT, '../shared');
@@ -19,6 +20,7 @@ const SHARED = path.resolve(ROOT, '../shared');
 const OWN_TESTS: Record<string, string> = {
   'http-sink': 'test/examples/http-sink.test.ts (serves the endpoint the sink posts to)',
   'vertex-batch': 'test/examples/vertex-batch.test.ts (Vertex AI file names, not part- files)',
+  'ratings-savedmodel': 'test/examples/ratings-savedmodel.test.ts (a SavedModel: the tensorflow backend, both pipelines)',
 };
 
 /**
@@ -44,7 +46,11 @@ for (const name of fs.readdirSync(examplesDir).sort()) {
   const config = JSON.parse(fs.readFileSync(path.join(dir, 'pipeline.json'), 'utf8'));
   const input = path.resolve(dir, config.source.uri);
   const absent = input.startsWith(SHARED + path.sep) && !fs.existsSync(SHARED) ? `its input is in ${SHARED}, which is absent` : false;
-  test(`example ${name} matches expected/`, { skip: absent }, () => {
+  // A tfjs model runs on every backend (within the same 1e-4); tensorflow where `npm run native` ran.
+  const backends: Array<string | null> = config.model?.type === 'tfjs' ? [...BACKENDS] : [null];
+  for (const backend of backends) {
+  const skip = absent || (backend === 'tensorflow' && needsNative());
+  test(`example ${name} matches expected/${backend ? ` on ${backend}` : ''}`, { skip }, () => {
     assert.ok(fs.existsSync(expectedDir), `examples/${name} has no expected/ directory: every example is a golden test`);
     const out = fs.mkdtempSync(path.join(os.tmpdir(), `sluice-example-${name}-`));
     const sinks: { uri: string }[] = Array.isArray(config.sink) ? config.sink : [config.sink];
@@ -59,6 +65,7 @@ for (const name of fs.readdirSync(examplesDir).sort()) {
     sets.push('--set', `errors.uri=${path.join(out, 'errors')}`);
     targets.push({ expected: path.basename(errorsUri), dir: path.join(out, 'errors') });
 
+    if (backend) sets.push('--set', `model.backend=${backend}`);
     const r = sluice(['run', path.join(dir, 'pipeline.json'), '--json', ...sets]);
     assert.equal(r.status, 0, r.stderr);
     const summary = JSON.parse(r.stdout);
@@ -80,4 +87,5 @@ for (const name of fs.readdirSync(examplesDir).sort()) {
     }
     assert.equal(summary.counts.read, summary.counts.written + summary.counts.failed);
   });
+  }
 }

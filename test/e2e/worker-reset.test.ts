@@ -41,11 +41,11 @@ test('an aborted wasm module: the partition runs again on a fresh worker with ha
     'sluice: warning: partition 0 (data/flowers.jsonl): the model ran out of memory at batch size 16 (Aborted(). Build with -sASSERTIONS for more info.); retrying on a fresh worker with model.batchSize=8',
   ]);
   const summary = JSON.parse(r.stdout);
-  assert.deepEqual(summary.stageFacts['/model'], { batchSize: 8, configuredBatchSize: 32, outOfMemory: 0 });
+  assert.deepEqual(summary.stageFacts['/model'], { backend: 'wasm', batchSize: 8, configuredBatchSize: 32, outOfMemory: 0 });
   assert.deepEqual(summary.warnings, warnings.map((w) => w.slice('sluice: warning: '.length)));
   const ref = JSON.parse(reference.stdout);
   assert.deepEqual(summary.counts, ref.counts);
-  assert.deepEqual(ref.stageFacts['/model'], { batchSize: 32, configuredBatchSize: 32, outOfMemory: 0 });
+  assert.deepEqual(ref.stageFacts['/model'], { backend: 'wasm', batchSize: 32, configuredBatchSize: 32, outOfMemory: 0 });
   // The same rows as a run that never ran out of memory.
   assert.deepEqual(byKey(readParts(path.join(p.dir, 'out/predictions'))), byKey(readParts(path.join(clean.dir, 'out/predictions'))));
   assert.deepEqual(byKey(readParts(path.join(p.dir, 'out/errors'))), byKey(readParts(path.join(clean.dir, 'out/errors'))));
@@ -55,7 +55,7 @@ test('the human summary names the batch size finally used', () => {
   const p = project();
   const r = sluice(['run', p.config], { env: { SLUICE_FAULT_WASM_ABORT_ABOVE: '20' } });
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stderr, /\n {2}\/model {5}batchSize 16, configuredBatchSize 32, outOfMemory 0\n/);
+  assert.match(r.stderr, /\n {2}\/model {5}backend "wasm", batchSize 16, configuredBatchSize 32, outOfMemory 0\n/);
 });
 
 test('a model that aborts even on one record fails the run with a clear message after its attempts', () => {

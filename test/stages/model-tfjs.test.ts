@@ -16,7 +16,8 @@ import { loadGraphModel } from '@tensorflow/tfjs-converter';
 import tfjsStage from '../../stages/model/tfjs/index.js';
 import type { Chunk, FeatureSpecMap } from '../../src/core/stage.js';
 import type { Failure, Json, KeyedInstance } from '../../src/core/types.js';
-import { initBackend, TFJS_NODE_MISSING } from '../../src/model/backend.js';
+import { initBackend, resolveBackend, TFJS_NODE_MISSING } from '../../src/model/backend.js';
+import { BACKENDS, needsNative } from '../helpers/native.js';
 import { storageLoadHandler, storageSaveHandler } from '../../src/model/io-handler.js';
 import { createStorage } from '../../src/storage/index.js';
 import { runStage, testContext, testPartition, wholeFile, withDefaults } from '../helpers/run-stage.js';
@@ -88,8 +89,9 @@ before(async () => {
 
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-test('a LayersModel with two inputs and two outputs gives model.predict results on wasm and cpu, at batch sizes 1, 3 and 256', async () => {
-  for (const backend of ['wasm', 'cpu']) {
+// Every backend gives the reference (computed on cpu) within 1e-5; tensorflow where `npm run native` ran.
+test('a LayersModel with two inputs and two outputs gives model.predict results on wasm, cpu and tensorflow, at batch sizes 1, 3 and 256', async () => {
+  for (const backend of BACKENDS.filter((b) => b !== 'tensorflow' || !needsNative())) {
     for (const batchSize of [1, 3, 256]) {
       const out = await runStage<any>(tfjsStage, { uri: 'two/model.json', batchSize, backend }, twoRecords, { features: twoFeatures, baseDir: dir });
       assert.equal(out.length, N);
@@ -183,12 +185,12 @@ test('no tensor outlives its batch, and closing the stage frees the model', asyn
   assert.deepEqual([graph[2], graph[3]], [graph[1], graph[0]]);
 });
 
-test('backend "tensorflow" without @tensorflow/tfjs-node is a clear one-line error, at check and at create', async () => {
-  assert.equal(TFJS_NODE_MISSING, 'backend "tensorflow" needs @tensorflow/tfjs-node, which is not installed (npm install @tensorflow/tfjs-node); use "wasm" or "cpu"');
+test('backend "tensorflow" without @tensorflow/tfjs-node is a clear one-line error, at check and at create', { skip: needsNative() ? false : 'tfjs-node is installed here (npm run native ran)' }, async () => {
+  assert.equal(TFJS_NODE_MISSING, 'backend "tensorflow" needs @tensorflow/tfjs-node, which is not installed (run npm run native); use "wasm" or "cpu"');
   await assert.rejects(initBackend('tensorflow'), { message: TFJS_NODE_MISSING });
   const options = { uri: 'seq/model.json', backend: 'tensorflow' };
   const ctx = testContext({ path: '/model', baseDir: dir, features: { x: { dtype: 'float32', shape: [4] } } });
-  assert.deepEqual(await tfjsStage.check!(withDefaults(tfjsStage, options), ctx), [`/model/backend: ${TFJS_NODE_MISSING}`]);
+  assert.deepEqual(await tfjsStage.check!(withDefaults(tfjsStage, options), ctx), ['/model/backend: backend "tensorflow": @tensorflow/tfjs-node is not installed (run npm run native); use "wasm" or "cpu"']);
   await assert.rejects(async () => tfjsStage.create(withDefaults(tfjsStage, options), ctx), { message: TFJS_NODE_MISSING });
 });
 
@@ -208,7 +210,10 @@ test('check: a missing model or weight file and features that do not fit are con
 
 test('describe names the model by its URI, format, sha256 of its files and backend', async () => {
   const facts = (await tfjsStage.describe!(withDefaults(tfjsStage, { uri: 'two/model.json' }), testContext({ baseDir: dir }))) as any;
-  assert.deepEqual({ ...facts, sha256: 'x' }, { uri: 'two/model.json', format: 'layers-model', sha256: 'x', backend: 'wasm' });
+  // auto: tensorflow where `npm run native` ran, else wasm; the reason says which.
+  const backend = resolveBackend('auto');
+  assert.deepEqual({ ...facts, sha256: 'x', backendReason: 'x' }, { uri: 'two/model.json', format: 'layers-model', sha256: 'x', backend, backendReason: 'x' });
+  assert.match(facts.backendReason, backend === 'tensorflow' ? /^auto: @tensorflow\/tfjs-node is installed with its addon$/ : /^auto: @tensorflow\/tfjs-node is not installed \(run npm run native\)$/);
   assert.match(facts.sha256, /^[0-9a-f]{64}$/);
 });
 

@@ -1,6 +1,7 @@
 import { WorkerResetError, defineStage, mapAsync, rechunk, isFailure, RecordError, toFailure, SluiceError, describeError, withTimeout, LeakGuard, liveTensors, setTensorMeter, type Chunk, type PartitionContext, type TransformInstance, type Failure, type Json, type KeyedInstance, type Prediction } from '../../../src/sdk.js';
 import { isStorageFailure } from '../../../src/storage/errors.js';
-import { backendProblem, resolveBackend } from '../../../src/model/backend.js';
+import { backendProblem, backendReason, resolveBackend } from '../../../src/model/backend.js';
+import { checkSavedModel, describeSavedModel, isSavedModel, savedModelChoice } from './saved-model.js';
 import { dirOf, readModelJson } from '../../../src/model/io-handler.js';
 import { weightSizeProblems } from '../../../src/model/weights.js';
 import { readSignature } from '../../../src/model/signature.js';
@@ -227,6 +228,7 @@ export default defineStage<TfjsOptions>()({
   async check(options, ctx) {
     const at = `${ctx.path}/uri`;
     const uri = ctx.resolve(options.uri);
+    if (await isSavedModel(ctx.storage, uri)) return checkSavedModel(options, ctx);
     let json: any;
     let signature;
     try {
@@ -251,18 +253,23 @@ export default defineStage<TfjsOptions>()({
 
   async describe(options, ctx) {
     const uri = ctx.resolve(options.uri);
+    if (await isSavedModel(ctx.storage, uri)) return describeSavedModel(options, ctx);
     const json = await loading(options, ctx, readModelJson(ctx.storage, uri));
     return {
       uri: options.uri,
       format: readSignature(json).format,
       sha256: await loading(options, ctx, hashModel(ctx.storage, uri, json)),
       backend: resolveBackend(options.backend ?? DEFAULT_BACKEND),
+      backendReason: backendReason(options.backend ?? DEFAULT_BACKEND),
     };
   },
 
   summarizeFacts(facts, options) {
     const sizes = facts.map((f) => f.batchSize).filter((x): x is number => typeof x === 'number');
+    const backends = [...new Set(facts.map((f) => f.backend).filter((b): b is string => typeof b === 'string'))];
     return {
+      // The backend the workers ran on (auto resolved, and fallen back to wasm if tfjs-node would not load).
+      backend: backends.join(', ') || null,
       batchSize: sizes.length ? Math.min(...sizes) : null,
       configuredBatchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
       outOfMemory: facts.reduce((n, f) => n + (typeof f.outOfMemory === 'number' ? f.outOfMemory : 0), 0),
@@ -274,15 +281,14 @@ export default defineStage<TfjsOptions>()({
     const { loadModel } = await import('../../../src/model/load.js');
     const tf = await import('@tensorflow/tfjs-core');
     setTensorMeter(() => tf.memory().numTensors);
+    const uri = ctx.resolve(options.uri);
+    const common = { features: ctx.features, batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE, paths: { ...CONFIG_PATHS, model: ctx.path } };
     const model = await loading(
       options,
       ctx,
-      loadModel(ctx.storage, ctx.resolve(options.uri), {
-        backend: options.backend ?? DEFAULT_BACKEND,
-        features: ctx.features,
-        batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
-        paths: { ...CONFIG_PATHS, model: ctx.path },
-      }),
+      (await isSavedModel(ctx.storage, uri))
+        ? import('../../../src/model/saved-model.js').then((m) => m.loadSavedModel(ctx.storage, uri, { ...common, ...savedModelChoice(options) }))
+        : loadModel(ctx.storage, uri, { ...common, backend: options.backend ?? DEFAULT_BACKEND }),
     );
     const onNonFinite = options.onNonFinite ?? DEFAULT_ON_NON_FINITE;
     const state: RunnerState = { batchSize: model.maxBatch, outOfMemory: 0, batchSizeSetting: `${ctx.path.slice(1).split('/').join('.')}.batchSize` };
@@ -304,7 +310,7 @@ export default defineStage<TfjsOptions>()({
       },
       report() {
         // liveTensors: what this thread holds between partitions (the model's weights); it must not grow.
-        const facts = { batchSize: state.batchSize, outOfMemory: state.outOfMemory, liveTensors: liveTensors() ?? null };
+        const facts = { backend: model.backend, batchSize: state.batchSize, outOfMemory: state.outOfMemory, liveTensors: liveTensors() ?? null };
         state.outOfMemory = 0;
         const leak = guard.warning();
         return leak ? { facts, warnings: { 'tensor-leak': leak } } : { facts };

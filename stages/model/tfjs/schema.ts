@@ -3,11 +3,15 @@ import type { NonFiniteMode } from '../../../src/model/finite.js';
 
 /** Options of `model/tfjs` (after defaults). */
 export interface TfjsOptions {
-  /** The model's JSON file (LayersModel or GraphModel, any file name), relative to the config. */
+  /** The model's JSON file (LayersModel or GraphModel, any file name), or a SavedModel directory, relative to the config. */
   uri: string;
+  /** A SavedModel's signature to run (default `serving_default`). */
+  signature?: string;
+  /** The tags of the SavedModel's MetaGraph to load (default `["serve"]`). */
+  tags?: string[];
   /** Records per model call. */
   batchSize: number;
-  /** The TensorFlow.js backend; `auto` is `wasm`. */
+  /** The TensorFlow.js backend; `auto` is `tensorflow` where tfjs-node is built (`npm run native`), else `wasm`. */
   backend: BackendName;
   /** What a NaN or ±Infinity in a record's outputs does: fail the record, keep it, or write null. */
   onNonFinite: NonFiniteMode;
@@ -30,7 +34,18 @@ export const tfjsSchema = {
       type: 'string',
       minLength: 1,
       description:
-        'The model JSON of a TensorFlow.js LayersModel or GraphModel (any file name), relative to the config file; its weight files are read from beside it.',
+        'The model JSON of a TensorFlow.js LayersModel or GraphModel (any file name), relative to the config file; its weight files are read from beside it. Or a TensorFlow SavedModel directory (one holding saved_model.pb; local, s3:// or gs://), run as it is on the tensorflow backend.',
+    },
+    signature: {
+      type: 'string',
+      minLength: 1,
+      description: 'SavedModels only: the signature to run (default serving_default). Features map to its input names; one output gives its value as the prediction, several an object by output name.',
+    },
+    tags: {
+      type: 'array',
+      items: { type: 'string', minLength: 1 },
+      minItems: 1,
+      description: 'SavedModels only: the tags of the MetaGraph to load (default ["serve"]).',
     },
     batchSize: {
       type: 'integer',
@@ -44,7 +59,7 @@ export const tfjsSchema = {
       enum: ['auto', 'wasm', 'cpu', 'tensorflow'],
       default: DEFAULT_BACKEND,
       description:
-        'TensorFlow.js backend: auto (= wasm), wasm, cpu, or tensorflow (experimental; needs @tensorflow/tfjs-node installed).',
+        'TensorFlow.js backend: auto (tensorflow where @tensorflow/tfjs-node is built by npm run native, else wasm), wasm, cpu, or tensorflow (native TensorFlow; the only one that runs SavedModels).',
     },
     onNonFinite: {
       type: 'string',
