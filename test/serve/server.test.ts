@@ -55,7 +55,7 @@ test('client errors are 4xx with one clear JSON line: malformed JSON, wrong enve
     const cases: [unknown, number, string][] = [
       ['{"instances": [1, 2', 400, 'request body is not valid JSON: '],
       ['', 400, 'request body is empty; expected {"instances": [...]}'],
-      [{ instance: [] }, 400, 'request body: /instances: required, missing; /instance: unknown key (allowed: instances); expected {"instances": [...]}'],
+      [{ instance: [] }, 400, 'request body: /instances: required, missing; /instance: unknown key (allowed: instances); did you mean "instances"?; expected {"instances": [...]}'],
       [{ instances: { id: 'a' } }, 400, 'request body: /instances: must be an array, got {"id":"a"}; expected {"instances": [...]}'],
       [{ instances: ['x'.repeat(2000)] }, 413, 'request body is larger than serve.maxBodyBytes (1000 bytes)'],
     ];

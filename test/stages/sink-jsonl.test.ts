@@ -101,7 +101,7 @@ test('jsonl: a stream error rejects write and end', async () => {
 test('jsonl: options are checked by the schema', () => {
   assert.deepEqual(withDefaults(jsonl, { uri: 'out' }), { uri: 'out', compression: 'none', format: 'sluice' });
   assert.throws(() => withDefaults(jsonl, {}), { message: '/uri: required, missing' });
-  assert.throws(() => withDefaults(jsonl, { uri: 'o', compression: 'zip' }), { message: '/compression: must be one of "none", "gzip", got "zip"' });
+  assert.throws(() => withDefaults(jsonl, { uri: 'o', compression: 'zip' }), { message: '/compression: must be one of "none", "gzip", got "zip"; did you mean "gzip"?' });
   for (const example of jsonl.examples ?? []) withDefaults(jsonl, example);
 });
 

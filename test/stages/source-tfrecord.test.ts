@@ -80,7 +80,7 @@ test('a flipped byte in the middle of record 500: exactly one crc Failure for it
   const at = offset + 12 + Math.floor(data.length / 2);
   bytes[at] ^= 0x01;
   const file = tmpCopy('mnist.tfrecord', bytes);
-  const { records } = await readAll(tfrecordSource, { uri: file }, DIR, WHOLE);
+  const { records } = await readAll(tfrecordSource, { uri: file }, path.dirname(file), WHOLE);
   assert.equal(records.length, 1000);
   const failures = records.filter(isFailure);
   const flipped = bytes.subarray(offset + 12, offset + 12 + data.length);
@@ -88,18 +88,18 @@ test('a flipped byte in the middle of record 500: exactly one crc Failure for it
     {
       failed: true,
       key: null,
-      source: file,
+      source: path.basename(file),
       index: 500,
       offset,
       stage: 'source',
       code: 'crc',
-      error: `${file}: record 500 at byte offset ${offset}: data CRC mismatch: masked CRC32C is ${hex(specMaskedCrc(data))} in the file, expected ${hex(specMaskedCrc(flipped))} for its ${data.length} data bytes`,
+      error: `${path.basename(file)}: record 500 at byte offset ${offset}: data CRC mismatch: masked CRC32C is ${hex(specMaskedCrc(data))} in the file, expected ${hex(specMaskedCrc(flipped))} for its ${data.length} data bytes`,
       raw: flipped,
     },
   ]);
   assert.deepEqual(records.filter((r) => !isFailure(r)).map((r) => r.index), [...Array(1000).keys()].filter((i) => i !== 500));
   // Without CRC checks the record passes, flipped byte and all.
-  const unchecked = await readAll(tfrecordSource, { uri: file, verifyCrc: false }, DIR, WHOLE);
+  const unchecked = await readAll(tfrecordSource, { uri: file, verifyCrc: false }, path.dirname(file), WHOLE);
   assert.equal(unchecked.records.filter(isFailure).length, 0);
 });
 
@@ -108,25 +108,25 @@ test('a truncated tail: every earlier record, then one truncated Failure naming 
   const spec = specRead(path.join(DIR, 'mnist.tfrecord'));
   const { offset, data } = spec[700]!;
   const file = tmpCopy('cut.tfrecord', bytes.subarray(0, offset + 100));
-  const { records } = await readAll(tfrecordSource, { uri: file }, DIR, { ...WHOLE, storage: smallReads(4096) });
+  const { records } = await readAll(tfrecordSource, { uri: file }, path.dirname(file), { ...WHOLE, storage: smallReads(4096) });
   assert.equal(records.length, 701);
   assert.deepEqual(records.slice(0, 700).map((r) => [isFailure(r), r.index]), [...Array(700).keys()].map((i) => [false, i]));
   assert.deepEqual(records[700], {
     failed: true,
     key: null,
-    source: file,
+    source: path.basename(file),
     index: 700,
     offset,
     stage: 'source',
     code: 'truncated',
-    error: `${file}: record 700 at byte offset ${offset}: truncated: expected ${data.length + 16} bytes (header, ${data.length} data bytes, CRC), got 100 before the end of the file`,
+    error: `${path.basename(file)}: record 700 at byte offset ${offset}: truncated: expected ${data.length + 16} bytes (header, ${data.length} data bytes, CRC), got 100 before the end of the file`,
     raw: null,
   });
   // Cut inside a header.
   const head = tmpCopy('head.tfrecord', bytes.subarray(0, offset + 5));
-  const h = await readAll(tfrecordSource, { uri: head }, DIR, WHOLE);
+  const h = await readAll(tfrecordSource, { uri: head }, path.dirname(head), WHOLE);
   assert.equal(h.records.length, 701);
-  assert.equal((h.records[700] as Failure).error, `${head}: record 700 at byte offset ${offset}: truncated: expected a 12-byte record header, got 5 bytes before the end of the file`);
+  assert.equal((h.records[700] as Failure).error, `${path.basename(head)}: record 700 at byte offset ${offset}: truncated: expected a 12-byte record header, got 5 bytes before the end of the file`);
 });
 
 test('a corrupted length ends the file with one bad-length Failure after the records before it', { skip: needsFixtures }, async () => {
@@ -135,17 +135,17 @@ test('a corrupted length ends the file with one bad-length Failure after the rec
   const stored = bytes.readUInt32LE(offset + 8);
   bytes[offset + 1] ^= 0x40;
   const file = tmpCopy('len.tfrecord', bytes);
-  const { records } = await readAll(tfrecordSource, { uri: file }, DIR, WHOLE);
+  const { records } = await readAll(tfrecordSource, { uri: file }, path.dirname(file), WHOLE);
   assert.equal(records.length, 301);
   assert.deepEqual(records[300], {
     failed: true,
     key: null,
-    source: file,
+    source: path.basename(file),
     index: 300,
     offset,
     stage: 'source',
     code: 'bad-length',
-    error: `${file}: record 300 at byte offset ${offset}: corrupt length: masked CRC32C of the length is ${hex(stored)} in the file, expected ${hex(specMaskedCrc(bytes.subarray(offset, offset + 8)))}`,
+    error: `${path.basename(file)}: record 300 at byte offset ${offset}: corrupt length: masked CRC32C of the length is ${hex(stored)} in the file, expected ${hex(specMaskedCrc(bytes.subarray(offset, offset + 8)))}`,
     raw: null,
   });
 });
@@ -153,7 +153,7 @@ test('a corrupted length ends the file with one bad-length Failure after the rec
 test('a cut gzip stream: the records decompressed before the cut, then one gzip Failure', { skip: needsFixtures }, async () => {
   const gz = fs.readFileSync(path.join(DIR, 'sequence-example-eval.tfrecord.gz'));
   const file = tmpCopy('cut.tfrecord.gz', gz.subarray(0, Math.floor(gz.length / 2)));
-  const { records } = await readAll(tfrecordSource, { uri: file }, DIR, WHOLE);
+  const { records } = await readAll(tfrecordSource, { uri: file }, path.dirname(file), WHOLE);
   const failures = records.filter(isFailure);
   assert.equal(failures.length, 1);
   const f = failures[0]!;
@@ -162,7 +162,7 @@ test('a cut gzip stream: the records decompressed before the cut, then one gzip 
   assert.ok(records.length > 100 && records.length < 4500, `${records.length} records`);
   const spec = specRead(path.join(DIR, 'sequence-example-eval.tfrecord.gz'));
   assert.equal(f.offset, spec[f.index!]!.offset);
-  assert.match(f.error, new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: record ${f.index} at byte offset ${f.offset} of the uncompressed stream: corrupt gzip stream: `));
+  assert.match(f.error, new RegExp(`^${path.basename(file).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: record ${f.index} at byte offset ${f.offset} of the uncompressed stream: corrupt gzip stream: `));
   assert.deepEqual([f.code, f.stage], ['gzip', 'source']);
 });
 
