@@ -7,7 +7,7 @@
  */
 import { crc32c } from './crc32c.js';
 import { headerBoundaries } from './partitioning.js';
-import type { FileInfo, Storage } from '../storage/types.js';
+import type { FileInfo, Storage } from './storage.js';
 
 /** Bytes before a record's data: the length and its CRC. */
 export const HEADER_BYTES = 12;

@@ -42,7 +42,7 @@ export async function runDistributedCommand(
   const problem = typeof coordinator === 'string' ? redisUrlProblem(coordinator) : null;
   if (problem) throw new SluiceError('CONFIG_INVALID', `/execution/coordinator: ${problem}, got ${JSON.stringify(coordinator)}`);
   const { runDistributed } = await import('./coordinator.js');
-  const { createProgress } = await import('../runtime/progress.js');
+  const { createProgress } = await import('../cli/progress.js');
   const interrupt = new AbortController();
   const off = onSignals((sig) => {
     say(`sluice: ${sig}: taking the waiting partitions off the queue (committed partitions are kept; press Ctrl-C again to exit at once)`);

@@ -1,7 +1,6 @@
 /**
  * The progress hook of a run: what `run` tells a `ProgressReporter` while partitions go. The
- * display itself lives in the CLI (src/cli/progress.ts); `createProgress` is re-exported here
- * for the callers that imported it from this module.
+ * display itself lives in the CLI (src/cli/progress.ts, `createProgress`).
  */
 
 /** What the coordinator reports while a run goes (about every 100 ms). */
@@ -49,4 +48,3 @@ export interface ProgressReporter {
   stop(): void;
 }
 
-export { createProgress } from '../cli/progress.js';
