@@ -25,4 +25,5 @@ export * from './core/timeout.js';
 export * from './core/tensors.js';
 export * from './core/exact-sum.js';
 export * from './core/isolate.js';
+export * from './core/bisect.js';
 export * from './core/user-module.js';

@@ -4,13 +4,14 @@
  * one record into a Failure (`mapRecords`), but a custom stage may map whole chunks, run async
  * work, or let its stream error: without this, one bad record would fail its whole partition
  * (and, after the retries, the run). The model stage batches across chunks and isolates itself
- * by bisection (`predictIsolating` in stages/model/tfjs).
+ * with the same bisection (`core/bisect.ts`).
  */
 import h from 'highland';
 import type Highland from 'highland';
 import type { Chunk, ChunkStream, PartitionContext, StageReport, TransformInstance } from './stage.js';
-import type { StageKind } from './types.js';
+import type { Failure, StageKind } from './types.js';
 import { RecordError, isFailure, toFailure } from './failure.js';
+import { bisectFailed, type Bisection } from './bisect.js';
 import { describeError } from './errors.js';
 import { LeakGuard, liveTensors } from './tensors.js';
 
@@ -66,23 +67,13 @@ export function isolateRecords<In, Out>(label: StageLabel, instance: TransformIn
   const fail = (record: In, err: unknown) =>
     toFailure(label.kind, record as object as Parameters<typeof toFailure>[1], err instanceof RecordError ? err : new RecordError('error', labelled(err)));
 
-  // After `chunk` failed with `err`: a single record fails alone, a longer chunk is tried in halves.
-  const afterFailure = async (chunk: Chunk<In>, err: unknown, part: PartitionContext): Promise<Chunk<Out>> => {
-    if (chunk.length === 1) {
-      const only = chunk[0]!;
-      return [isFailure(only) ? only : fail(only as In, err)];
-    }
-    const mid = Math.ceil(chunk.length / 2);
-    const left = await isolate(chunk.slice(0, mid), part);
-    return left.concat(await isolate(chunk.slice(mid), part));
-  };
-  const isolate = async (chunk: Chunk<In>, part: PartitionContext): Promise<Chunk<Out>> => {
-    try {
-      return await runChunkAsync(instance, chunk, part);
-    } catch (err) {
-      return afterFailure(chunk, err, part);
-    }
-  };
+  // A single record fails alone (a Failure passing through stays as it is); a longer chunk is tried in halves.
+  const bisection = (part: PartitionContext): Bisection<In | Failure, Out> => ({
+    run: (chunk) => runChunkAsync(instance, chunk as Chunk<In>, part) as Promise<Out[]>,
+    alone: (only, err) => (isFailure(only) ? only : fail(only, err)) as Out,
+  });
+  const afterFailure = (chunk: Chunk<In>, err: unknown, part: PartitionContext): Promise<Chunk<Out>> =>
+    bisectFailed(chunk as (In | Failure)[], err, bisection(part)) as Promise<Chunk<Out>>;
 
   return {
     transform: (input: ChunkStream<In>, part: PartitionContext): ChunkStream<Out> =>

@@ -1,7 +1,6 @@
 /**
  * The progress hook of a run: what `run` tells a `ProgressReporter` while partitions go. The
- * display itself lives in the CLI (src/cli/progress.ts), which imports this module, never the
- * other way round.
+ * display itself lives in the CLI (src/cli/progress.ts, `createProgress`).
  */
 
 /** What the coordinator reports while a run goes (about every 100 ms). */

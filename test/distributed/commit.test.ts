@@ -18,7 +18,7 @@ import { OutputLease } from '../../src/runtime/lease.js';
 import { LiveCounters } from '../../src/runtime/counts.js';
 import { configFingerprint, planPartitions } from '../../src/runtime/plan.js';
 import { startPool } from '../../src/runtime/pool.js';
-import { describeStages } from '../../src/runtime/run.js';
+import { describeStages } from '../../src/runtime/execute.js';
 import type { PartitionJob } from '../../src/distributed/jobs.js';
 import { commitAttempt } from '../../src/distributed/worker-commit.js';
 import { project } from './helpers.js';

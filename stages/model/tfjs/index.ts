@@ -1,4 +1,4 @@
-import { WorkerResetError, defineStage, mapAsync, rechunk, isFailure, RecordError, toFailure, SluiceError, describeError, withTimeout, LeakGuard, liveTensors, setTensorMeter, type Chunk, type PartitionContext, type TransformInstance, type Failure, type Json, type KeyedInstance, type Prediction } from '../../../src/sdk.js';
+import { WorkerResetError, bisect, defineStage, mapAsync, rechunk, isFailure, RecordError, toFailure, SluiceError, describeError, withTimeout, LeakGuard, liveTensors, setTensorMeter, type Chunk, type PartitionContext, type TransformInstance, type Failure, type Json, type KeyedInstance, type Prediction } from '../../../src/sdk.js';
 import { isStorageFailure } from '../../../src/storage/errors.js';
 import { backendProblem, backendReason, resolveBackend } from '../../../src/model/backend.js';
 import { checkSavedModel, describeSavedModel, isSavedModel, savedModelChoice } from './saved-model.js';
@@ -52,26 +52,18 @@ export async function predictIsolating(
   batch: KeyedInstance[],
   predict: (records: KeyedInstance[]) => Promise<Json[]> = (records) => model.predict(records),
 ): Promise<Array<Prediction | Failure>> {
-  let predictions: Json[];
-  try {
-    const injected = injectedAbort(batch.length);
-    if (injected) throw injected;
-    predictions = await predict(batch);
-  } catch (err) {
-    if (outOfMemory(err)) throw err;
-    if (batch.length === 1) {
-      // A RecordError keeps its code (a batch that timed out on every attempt: `timeout`).
-      const reason = err instanceof RecordError ? err : new RecordError('model-error', describeError(err));
-      return [toFailure('model', batch[0]!, reason)];
-    }
-    const mid = Math.ceil(batch.length / 2);
-    retries += 2;
-    // One half after the other: the model runs one batch at a time in a worker anyway.
-    const left = await predictIsolating(model, batch.slice(0, mid), predict);
-    const right = await predictIsolating(model, batch.slice(mid), predict);
-    return left.concat(right);
-  }
-  return batch.map((r, i) => toPrediction(r, predictions[i]!));
+  return bisect<KeyedInstance, Prediction | Failure>(batch, {
+    run: async (records) => {
+      const injected = injectedAbort(records.length);
+      if (injected) throw injected;
+      const predictions = await predict(records);
+      return records.map((r, i) => toPrediction(r, predictions[i]!));
+    },
+    // A RecordError keeps its code (a batch that timed out on every attempt: `timeout`).
+    alone: (record, err) => toFailure('model', record, err instanceof RecordError ? err : new RecordError('model-error', describeError(err))),
+    rethrow: (err) => !!outOfMemory(err),
+    onSplit: () => void (retries += 2),
+  });
 }
 
 /** One worker's model runner state: the batch size in use, and what to report after a partition. */
