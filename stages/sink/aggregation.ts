@@ -1,8 +1,9 @@
 /**
  * A mergeable aggregation over rows, and how its per-partition states travel.
  *
- * The metrics sink is one (`metricsAggregation`, sliced.ts); user aggregations (issue 22) can be
- * others: `init` makes an empty state, `update` adds a row, `merge` adds another state (it must be
+ * One mechanism for every sink that aggregates: the metrics sink (`metricsAggregation`,
+ * metrics/sliced.ts), the `aggregate` sink (a user module) and a prediction spec's metrics all
+ * open a partition with `aggregationWriter` and merge in `finish` with `mergeCommitted`. `init` makes an empty state, `update` adds a row, `merge` adds another state (it must be
  * associative and commutative, so a state merged from any partitioning equals a single pass),
  * `result` is the figure, `encode`/`decode` turn a state into JSON and back.
  *
@@ -14,10 +15,10 @@
  */
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { partName } from '../../../src/runtime/partition.js';
-import type { PartitionContext } from '../../../src/core/stage.js';
-import type { Json } from '../../../src/core/types.js';
-import { joinUri, type Storage } from '../../../src/storage/index.js';
+import { partName } from '../../src/runtime/partition.js';
+import type { PartitionContext, Row, RowWriter } from '../../src/core/stage.js';
+import type { Json } from '../../src/core/types.js';
+import { joinUri, type Storage } from '../../src/storage/index.js';
 
 export interface Aggregation<State, Input, Result> {
   init(): State;
@@ -61,4 +62,35 @@ export async function readStateFile(storage: Storage, dir: string, ref: Json): P
   } catch (err) {
     throw new Error(`cannot read the partition state ${file}: ${(err as Error).message}; rerun with --overwrite`, { cause: err });
   }
+}
+
+/**
+ * The writer of one partition attempt: rows go into a fresh state; `end` commits the state as a
+ * file `part-NNNNN-of-NNNNN.<ext>` in `dir` with the partition (an aborted attempt's file is
+ * dropped with the attempt, so a retried or resumed partition is counted once). Outside the
+ * engine (no partition: tests, `predict`) the state itself is returned.
+ */
+export function aggregationWriter<S>(agg: Aggregation<S, Row[], unknown>, part: PartitionContext | undefined, dir: string, ext: string): RowWriter {
+  const state = agg.init();
+  return {
+    write: (rows) => agg.update(state, rows),
+    end: async () => (part ? ((await writeStateFile(part, dir, ext, agg.encode(state))) as unknown as Json) : agg.encode(state)),
+  };
+}
+
+/** Reads the committed partitions' states (the refs `finish` receives) and merges them into one. */
+export async function mergeCommitted<S>(agg: Aggregation<S, never, unknown>, refs: readonly Json[], storage: Storage, dir: string): Promise<S> {
+  const states: S[] = [];
+  for (const ref of refs) states.push(agg.decode(await readStateFile(storage, dir, ref)));
+  return mergeAll(agg as Aggregation<S, unknown, unknown>, states);
+}
+
+/** A per-row aggregation as one over batches of rows (what a sink writer receives). */
+export function overRows<S, R>(agg: Aggregation<S, Row, R>): Aggregation<S, Row[], R> {
+  return {
+    ...agg,
+    update: (state, rows) => {
+      for (const row of rows) agg.update(state, row);
+    },
+  };
 }
