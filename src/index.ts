@@ -15,6 +15,7 @@ export { run, validate, loadPipeline } from './api/run.js';
 export type { PipelineInput, LibraryRunOptions } from './api/run.js';
 export { PredictionSpec, defineSpec } from './api/spec.js';
 export type { SpecContext, SpecModelOptions } from './api/spec.js';
+export type { UserAggregation } from '../stages/sink/aggregate/user-aggregation.js';
 export { defineStage } from './core/stage.js';
 export type {
   StageDefinition,

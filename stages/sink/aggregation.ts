@@ -94,3 +94,17 @@ export function overRows<S, R>(agg: Aggregation<S, Row, R>): Aggregation<S, Row[
     },
   };
 }
+
+/** Several named aggregations as one (a prediction spec's metrics): one state file per partition, a result by name. */
+export function combine(aggs: Record<string, Aggregation<any, Row[], Json>>): Aggregation<Record<string, any>, Row[], Record<string, Json>> {
+  const names = Object.keys(aggs);
+  const each = <T>(f: (name: string, agg: Aggregation<any, Row[], Json>) => T): Record<string, T> => Object.fromEntries(names.map((n) => [n, f(n, aggs[n]!)]));
+  return {
+    init: () => each((_, a) => a.init()),
+    update: (state, rows) => names.forEach((n) => aggs[n]!.update(state[n], rows)),
+    merge: (into, other) => names.forEach((n) => aggs[n]!.merge(into[n], other[n])),
+    result: (state) => each((n, a) => a.result(state[n])),
+    encode: (state) => each((n, a) => a.encode(state[n])),
+    decode: (json) => each((n, a) => a.decode((json as Record<string, Json>)[n]!)),
+  };
+}
