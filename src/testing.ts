@@ -9,6 +9,7 @@
  */
 import { jsonProblem, type UserAggregation } from '../stages/sink/aggregate/user-aggregation.js';
 import type { Row } from './core/stage.js';
+import { mulberry32 as random } from './core/random.js';
 
 export type { UserAggregation } from '../stages/sink/aggregate/user-aggregation.js';
 
@@ -25,17 +26,6 @@ export interface CheckMergeOptions {
   tolerance?: number;
 }
 
-/** mulberry32: small, seeded, enough to shuffle. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Where `a` and `b` differ beyond `tolerance` (a path), or null. */
 function difference(a: unknown, b: unknown, tolerance: number, at: string): string | null {
