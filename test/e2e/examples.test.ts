@@ -19,7 +19,7 @@ const SHARED = path.resolve(ROOT, '../shared');
 const OWN_TESTS: Record<string, string> = {
   'http-sink': 'test/examples/http-sink.test.ts (serves the endpoint the sink posts to)',
   'vertex-batch': 'test/examples/vertex-batch.test.ts (Vertex AI file names, not part- files)',
-  'segment-scores': 'test/examples/segment-scores.test.ts (the spec's metrics, from many partitions and from one)',
+  'segment-scores': 'test/examples/segment-scores.test.ts (the spec metrics, from many partitions and from one)',
 };
 
 /**
