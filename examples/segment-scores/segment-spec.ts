@@ -2,10 +2,11 @@
  * A prediction spec that owns its metrics: it scores Iris flowers (the quickstart's model) and,
  * in the same partitions, computes the accuracy against the forwarded `species` and a histogram
  * of scores per `segment` — both its own aggregations, exact (integer counts) so the result is
- * the same however the run is partitioned. The histogram's bin edges are set up in `init` and
+ * the same however the run is partitioned — and the built-in multiclass evaluation per segment
+ * (`evaluation`, the metrics sink's figures). The histogram's bin edges are set up in `init` and
  * read by the aggregation through `this`.
  */
-import { PredictionSpec, defineSpec, type FeatureSpecMap, type Json, type Row, type UserAggregation } from '../../src/index.js';
+import { PredictionSpec, defineSpec, type FeatureSpecMap, type Json, type Row, type SpecMetric } from '../../src/index.js';
 
 interface Scored {
   class: string;
@@ -51,7 +52,9 @@ export class SegmentSpec extends PredictionSpec {
     return i < 0 ? this.edges.length - 1 : i;
   }
 
-  override readonly metrics: Record<string, UserAggregation> = {
+  override readonly metrics: Record<string, SpecMetric> = {
+    /** The built-in evaluation (the metrics sink's options without uri), per segment too. */
+    evaluation: { builtin: { task: 'multiclass', label: 'species', metrics: ['accuracy', 'confusionMatrix'], slices: [['segment']] } },
     /** Correct and total counts: exact, so merging in any order gives the same accuracy. */
     accuracy: {
       init: () => ({ correct: 0, total: 0 }),

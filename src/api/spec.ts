@@ -18,6 +18,11 @@ import { decodeJsonRecord } from '../../stages/decode/json/index.js';
 import { aggregationWriter, combine, mergeCommitted } from '../../stages/sink/aggregation.js';
 import { aggregationProblem, fromUser, requireJson, type UserAggregation } from '../../stages/sink/aggregate/user-aggregation.js';
 import { reportResult } from '../../stages/sink/aggregate/index.js';
+import { builtinAggregation, builtinOptions, builtinProblems, type BuiltinMetricsOptions } from '../../stages/sink/metrics/builtin.js';
+
+/** A spec's metric: its own aggregation, or the built-in metrics with the metrics sink's options (without `uri`). */
+export type SpecMetric = UserAggregation | { builtin: BuiltinMetricsOptions };
+const isBuiltin = (m: SpecMetric): m is { builtin: BuiltinMetricsOptions } => 'builtin' in m && typeof (m as { init?: unknown }).init !== 'function';
 
 /** What post-processing and the output row see of a record beside its prediction. */
 export interface SpecContext {
@@ -63,8 +68,10 @@ export abstract class PredictionSpec {
    * same partitions as the predictions, after `init` (so they may use what it set up: define
    * them with arrow functions, which see `this`), when the config lists the spec as a sink:
    * `{"type": "./my-spec.js", "uri": "out/metrics"}` writes `<name>.json` there for each.
+   * `{ builtin: { task: 'multiclass', label: 'species', metrics: ['accuracy'] } }` is the
+   * metrics sink's evaluation (its options without `uri`), merged the same way.
    */
-  metrics?: Record<string, UserAggregation>;
+  metrics?: Record<string, SpecMetric>;
 }
 
 /** Members a spec must have, with what each is for (the message lists what is missing). */
@@ -147,7 +154,12 @@ export function defineSpec(SpecClass: new () => PredictionSpec): StageDefinition
     },
   });
   const metrics = () => Object.entries(spec.metrics ?? {});
-  const metricsAggregation = () => combine(Object.fromEntries(metrics().map(([m, agg]) => [m, fromUser(agg, `${name}.metrics.${m}`)])));
+  const metricsAggregation = () =>
+    combine(
+      Object.fromEntries(
+        metrics().map(([m, agg]) => [m, isBuiltin(agg) ? builtinAggregation(builtinOptions(agg.builtin, m).options!) : fromUser(agg, `${name}.metrics.${m}`)]),
+      ),
+    );
   const sink = defineStage<{ uri: string }>()({
     kind: 'sink',
     type: name,
@@ -160,7 +172,9 @@ export function defineSpec(SpecClass: new () => PredictionSpec): StageDefinition
     async check(_options, ctx) {
       await init();
       if (metrics().length === 0) return [`${ctx.path}/type: prediction spec ${name} declares no metrics; add a metrics member or remove this sink`];
-      return metrics().flatMap(([m, agg]) => {
+      const problems = await Promise.all(metrics().map(async ([m, agg]) => (isBuiltin(agg) ? builtinProblems(agg.builtin, `${ctx.path} (${name}.metrics.${m}.builtin)`, ctx) : [])));
+      return problems.flat().concat(metrics().flatMap(([m, agg]) => {
+        if (isBuiltin(agg)) return [];
         const where = `${name}.metrics.${m}`;
         const problem = aggregationProblem(agg);
         if (problem) return [`${ctx.path}/type: aggregation ${where} ${problem}`];
@@ -170,7 +184,7 @@ export function defineSpec(SpecClass: new () => PredictionSpec): StageDefinition
         } catch (err) {
           return [`${ctx.path}/type: ${(err as Error).message}`];
         }
-      });
+      }));
     },
     async create(options, ctx) {
       await init();

@@ -122,3 +122,32 @@ test('a state that is not plain JSON is a config error naming the module and whe
   assert.match(r.stderr, /\/sink\/1\/module: aggregation \.\/counts\.mjs: the state from init\(\) is not JSON-serialisable: state\.classes is a Map/);
   assert.ok(!fs.existsSync(path.join(p.dir, 'out')), 'nothing is written');
 });
+
+test("a spec's metrics: a non-JSON state and a built-in metric on a label not forwarded are config errors naming the spec and metric", async () => {
+  const p = makeProject({ name: 'aggregate-spec-errors', files: 1, perFile: 20 });
+  const lib = new URL('../../src/index.js', import.meta.url).href;
+  fs.writeFileSync(
+    path.join(p.dir, 'spec.mjs'),
+    `import { PredictionSpec, defineSpec } from ${JSON.stringify(lib)};
+class BadSpec extends PredictionSpec {
+  model = 'model/model.json';
+  features = { measurements: { dtype: 'float32', shape: [4] } };
+  decode(r) { return { measurements: r.measurements }; }
+  output(p) { return p; }
+  metrics = {
+    seen: { init: () => ({ keys: new Set() }), update() {}, merge: (a) => a, result: () => 0 },
+    evaluation: { builtin: { task: 'multiclass', label: 'species' } },
+  };
+}
+export default defineSpec(BadSpec);
+`,
+  );
+  const config = JSON.parse(fs.readFileSync(p.config, 'utf8'));
+  config.sink = [config.sink, { type: './spec.mjs', uri: 'out/metrics' }];
+  fs.writeFileSync(p.config, JSON.stringify(config));
+  const r = await runSluice(['run', p.config]);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /\/sink\/1\/type: aggregation BadSpec\.metrics\.seen: the state from init\(\) is not JSON-serialisable: state\.keys is a Set/);
+  assert.match(r.stderr, /\/sink\/1 \(BadSpec\.metrics\.evaluation\.builtin\)\/label: "species" is not a forwarded field/);
+  assert.ok(!fs.existsSync(path.join(p.dir, 'out')), 'nothing is written');
+});

@@ -1,7 +1,7 @@
 /**
  * The segment-scores example (examples/segment-scores): a prediction spec that owns its metrics
  * (accuracy and a per-segment score histogram, its own aggregations using bin edges set up in
- * `init`). Run on 2 workers over many partitions, the results equal expected/ (golden) and a
+ * `init`; and the built-in multiclass evaluation per segment). Run on 2 workers over many partitions, the results equal expected/ (golden) and a
  * one-partition, one-worker run; `checkMerge` (sluice/testing) passes on both aggregations and
  * catches a merge that is not associative/commutative.
  */
@@ -16,7 +16,7 @@ import type { UserAggregation } from '../../src/index.js';
 import { SegmentSpec } from '../../examples/segment-scores/segment-spec.js';
 
 const example = path.join(ROOT, 'examples/segment-scores');
-const METRICS = ['accuracy.json', 'scoreHistogram.json'];
+const METRICS = ['accuracy.json', 'scoreHistogram.json', 'evaluation.json'];
 const read = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8'));
 
 function run(extra: string[] = []) {
@@ -34,6 +34,8 @@ test('example segment-scores: 2 workers over many partitions give the golden met
   assert.ok(many.summary.partitions.total >= 10, `expected many partitions, got ${JSON.stringify(many.summary.partitions)}`);
   for (const name of METRICS) assert.deepEqual(read(path.join(many.out, 'metrics', name)), read(path.join(example, 'expected', name)), name);
   assert.deepEqual(many.summary.reports['/sink/1'].result.accuracy, { correct: 147, total: 150, accuracy: 0.98 });
+  // The built-in evaluation (a spec metric too) agrees with the spec's own accuracy.
+  assert.equal(read(path.join(many.out, 'metrics/evaluation.json')).metrics.accuracy, 0.98);
   predictions = readParts(path.join(many.out, 'predictions'));
   assert.equal(predictions.length, read(path.join(example, 'expected/accuracy.json')).total);
 
@@ -46,7 +48,9 @@ test('checkMerge: the example spec\'s aggregations merge exactly over random par
   assert.ok(predictions.length > 100, 'the first test ran');
   const spec = new SegmentSpec();
   spec.init();
-  for (const agg of Object.values(spec.metrics)) checkMerge(agg, predictions, { partitionings: 100, seed: 7 });
+  const own = Object.values(spec.metrics).filter((m): m is UserAggregation => 'init' in m);
+  assert.equal(own.length, 2);
+  for (const agg of own) checkMerge(agg, predictions, { partitionings: 100, seed: 7 });
 });
 
 test('checkMerge fails on a merge that is not associative/commutative, and on float error beyond the tolerance', () => {
