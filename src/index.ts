@@ -14,7 +14,8 @@ export { source, decode, key, model, post, sink } from './api/stages.js';
 export { run, validate, loadPipeline } from './api/run.js';
 export type { PipelineInput, LibraryRunOptions } from './api/run.js';
 export { PredictionSpec, defineSpec } from './api/spec.js';
-export type { SpecContext, SpecModelOptions } from './api/spec.js';
+export type { SpecContext, SpecModelOptions, SpecMetric } from './api/spec.js';
+export type { UserAggregation } from '../stages/sink/aggregate/user-aggregation.js';
 export { defineStage } from './core/stage.js';
 export type {
   StageDefinition,

@@ -26,6 +26,7 @@ import csvSink from './sink/csv/index.js';
 import tfrecordSink from './sink/tfrecord/index.js';
 import parquetSink from './sink/parquet/index.js';
 import metricsSink from './sink/metrics/index.js';
+import aggregateSink from './sink/aggregate/index.js';
 
 /**
  * The built-in stages: an explicit list (tests and plugins build registries of their own).
@@ -65,4 +66,5 @@ export const builtinStages: StageDefinition[] = [
   tfrecordSink,
   parquetSink,
   metricsSink,
+  aggregateSink,
 ];

@@ -15,6 +15,14 @@ import { checkFeatureSpecs, compileFeatures } from '../core/features.js';
 import tfjsModel from '../../stages/model/tfjs/index.js';
 import { tfjsSchema, type TfjsOptions } from '../../stages/model/tfjs/schema.js';
 import { decodeJsonRecord } from '../../stages/decode/json/index.js';
+import { aggregationWriter, combine, mergeCommitted } from '../../stages/sink/aggregation.js';
+import { aggregationProblem, fromUser, requireJson, type UserAggregation } from '../../stages/sink/aggregate/user-aggregation.js';
+import { reportResult } from '../../stages/sink/aggregate/index.js';
+import { builtinAggregation, builtinOptions, builtinProblems, type BuiltinMetricsOptions } from '../../stages/sink/metrics/builtin.js';
+
+/** A spec's metric: its own aggregation, or the built-in metrics with the metrics sink's options (without `uri`). */
+export type SpecMetric = UserAggregation | { builtin: BuiltinMetricsOptions };
+const isBuiltin = (m: SpecMetric): m is { builtin: BuiltinMetricsOptions } => 'builtin' in m && typeof (m as { init?: unknown }).init !== 'function';
 
 /** What post-processing and the output row see of a record beside its prediction. */
 export interface SpecContext {
@@ -54,6 +62,16 @@ export abstract class PredictionSpec {
   abstract output(prediction: Json, context: SpecContext): Json;
   /** Optional: async set-up run once per worker thread before the first record (e.g. read a vocabulary file). */
   init?(): Promise<void> | void;
+  /**
+   * Optional: aggregations over the output rows, by name (`init`, `update(state, rows)`,
+   * `merge(a, b)`, `result(state)` over a JSON state; see docs/aggregations.md). They run in the
+   * same partitions as the predictions, after `init` (so they may use what it set up: define
+   * them with arrow functions, which see `this`), when the config lists the spec as a sink:
+   * `{"type": "./my-spec.js", "uri": "out/metrics"}` writes `<name>.json` there for each.
+   * `{ builtin: { task: 'multiclass', label: 'species', metrics: ['accuracy'] } }` is the
+   * metrics sink's evaluation (its options without `uri`), merged the same way.
+   */
+  metrics?: Record<string, SpecMetric>;
 }
 
 /** Members a spec must have, with what each is for (the message lists what is missing). */
@@ -135,5 +153,66 @@ export function defineSpec(SpecClass: new () => PredictionSpec): StageDefinition
       };
     },
   });
-  return [decode, model, post];
+  const metrics = () => Object.entries(spec.metrics ?? {});
+  const metricsAggregation = () =>
+    combine(
+      Object.fromEntries(
+        metrics().map(([m, agg]) => [m, isBuiltin(agg) ? builtinAggregation(builtinOptions(agg.builtin, m).options!) : fromUser(agg, `${name}.metrics.${m}`)]),
+      ),
+    );
+  const sink = defineStage<{ uri: string }>()({
+    kind: 'sink',
+    type: name,
+    summary: `Runs ${name}.metrics over the output rows; writes <name>.json for each in uri.`,
+    optionsSchema: specSinkSchema,
+    accepts: 'Prediction',
+    emits: 'Rows',
+    outputDir: (options, ctx) => ctx.resolve(options.uri),
+    // Each metric is an aggregation whose empty state is plain JSON: a config error otherwise.
+    async check(_options, ctx) {
+      await init();
+      if (metrics().length === 0) return [`${ctx.path}/type: prediction spec ${name} declares no metrics; add a metrics member or remove this sink`];
+      const problems = await Promise.all(metrics().map(async ([m, agg]) => (isBuiltin(agg) ? builtinProblems(agg.builtin, `${ctx.path} (${name}.metrics.${m}.builtin)`, ctx) : [])));
+      return problems.flat().concat(metrics().flatMap(([m, agg]) => {
+        if (isBuiltin(agg)) return [];
+        const where = `${name}.metrics.${m}`;
+        const problem = aggregationProblem(agg);
+        if (problem) return [`${ctx.path}/type: aggregation ${where} ${problem}`];
+        try {
+          requireJson(where, 'init', agg.init());
+          return [];
+        } catch (err) {
+          return [`${ctx.path}/type: ${(err as Error).message}`];
+        }
+      }));
+    },
+    async create(options, ctx) {
+      await init();
+      const agg = metricsAggregation();
+      const dir = ctx.resolve(options.uri);
+      return { open: (part) => aggregationWriter(agg, part, dir, 'spec-metrics-state.json') };
+    },
+    async finish(options, refs, ctx) {
+      await init();
+      const agg = metricsAggregation();
+      const dir = ctx.resolve(options.uri);
+      const results = agg.result(await mergeCommitted(agg, refs, ctx.storage, dir));
+      const lines: string[] = [];
+      const files: Record<string, Json> = {};
+      for (const [m, result] of Object.entries(results)) {
+        const { file, line } = await reportResult(m, dir, result, ctx);
+        lines.push(line);
+        files[m] = file;
+      }
+      return { lines, result: { files, ...results } };
+    },
+  });
+  return [decode, model, post, sink];
 }
+
+const specSinkSchema = {
+  type: 'object',
+  properties: { uri: { type: 'string', minLength: 1, description: 'The directory the spec\'s metrics are written to (<name>.json each).' } },
+  required: ['uri'],
+  additionalProperties: false,
+} as const;

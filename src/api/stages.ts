@@ -32,6 +32,7 @@ import csvSink from '../../stages/sink/csv/index.js';
 import tfrecordSink from '../../stages/sink/tfrecord/index.js';
 import parquetSink from '../../stages/sink/parquet/index.js';
 import metricsSink from '../../stages/sink/metrics/index.js';
+import aggregateSink from '../../stages/sink/aggregate/index.js';
 
 /** Sources: `Partition → RawRecord`. */
 export const source = {
@@ -84,4 +85,7 @@ export const sink = {
   tfrecord: stageFactory<typeof tfrecordSink, 'compression'>(tfrecordSink),
   parquet: stageFactory<typeof parquetSink, 'rowGroupRows' | 'compression'>(parquetSink),
   metrics: stageFactory<typeof metricsSink, 'metrics' | 'threshold' | 'topK'>(metricsSink),
+  /** `module` may be a file: URL (`new URL('./counts.js', import.meta.url)`), kept as its href. */
+  aggregate: (options: { uri: string; module: string | URL; name?: string }) =>
+    stageFactory<typeof aggregateSink, 'name'>(aggregateSink)({ ...options, module: options.module instanceof URL ? options.module.href : options.module }),
 };

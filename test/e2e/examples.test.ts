@@ -21,6 +21,7 @@ const OWN_TESTS: Record<string, string> = {
   'http-sink': 'test/examples/http-sink.test.ts (serves the endpoint the sink posts to)',
   'vertex-batch': 'test/examples/vertex-batch.test.ts (Vertex AI file names, not part- files)',
   'ratings-savedmodel': 'test/examples/ratings-savedmodel.test.ts (a SavedModel: the tensorflow backend, both pipelines)',
+  'segment-scores': 'test/examples/segment-scores.test.ts (the spec metrics, from many partitions and from one)',
 };
 
 /**

@@ -15,7 +15,7 @@ import path from 'node:path';
 type BrowserContext = any;
 type Page = any;
 import metricsSink from '../../stages/sink/metrics/index.js';
-import { mergeAll } from '../../stages/sink/metrics/aggregation.js';
+import { mergeAll } from '../../stages/sink/aggregation.js';
 import { computeMetrics } from '../../stages/sink/metrics/compute.js';
 import { renderReport } from '../../stages/sink/metrics/report.js';
 import { metricsAggregation } from '../../stages/sink/metrics/sliced.js';

@@ -11,7 +11,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import metricsSink from '../../stages/sink/metrics/index.js';
-import { mergeAll } from '../../stages/sink/metrics/aggregation.js';
+import { mergeAll } from '../../stages/sink/aggregation.js';
 import { computeMetrics, type MetricsResult } from '../../stages/sink/metrics/compute.js';
 import { metricsAggregation } from '../../stages/sink/metrics/sliced.js';
 import { TASK_METRICS, type MetricsSinkOptions } from '../../stages/sink/metrics/schema.js';

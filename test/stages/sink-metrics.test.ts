@@ -12,7 +12,7 @@ import metricsSink from '../../stages/sink/metrics/index.js';
 import { readRow, type ReadOptions } from '../../stages/sink/metrics/read.js';
 import { computeMetrics } from '../../stages/sink/metrics/compute.js';
 import { exactness, formatMetrics } from '../../stages/sink/metrics/table.js';
-import { mergeAll } from '../../stages/sink/metrics/aggregation.js';
+import { mergeAll } from '../../stages/sink/aggregation.js';
 import { metricsAggregation } from '../../stages/sink/metrics/sliced.js';
 import type { Row, SinkDefinition } from '../../src/core/stage.js';
 import { testContext, withDefaults } from '../helpers/run-stage.js';

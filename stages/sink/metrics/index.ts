@@ -1,6 +1,6 @@
 import { defineStage, type StageContext, type Json } from '../../../src/sdk.js';
 import { joinUri } from '../../../src/storage/index.js';
-import { mergeAll, readStateFile, writeStateFile } from './aggregation.js';
+import { aggregationWriter, mergeCommitted, overRows } from '../aggregation.js';
 import { computeMetrics } from './compute.js';
 import { renderReport } from './report.js';
 import { metricsAggregation } from './sliced.js';
@@ -83,28 +83,14 @@ export default defineStage<MetricsSinkOptions>()({
   outputDir: (options, ctx) => ctx.resolve(options.uri),
   check: async (options, ctx) => problems(options, ctx),
   create(options, ctx) {
-    const agg = metricsAggregation(options);
+    const agg = overRows(metricsAggregation(options));
     const dir = ctx.resolve(options.uri);
-    return {
-      open(part) {
-        const state = agg.init();
-        return {
-          write: (rows) => {
-            for (const row of rows) agg.update(state, row);
-          },
-          // The state goes into a file committed with the partition; its manifest entry keeps a
-          // reference. Outside the engine (no partition) the state itself is returned.
-          end: async () => (part ? ((await writeStateFile(part, dir, STATE_EXT, agg.encode(state))) as unknown as Json) : agg.encode(state)),
-        };
-      },
-    };
+    return { open: (part) => aggregationWriter(agg, part, dir, STATE_EXT) };
   },
   async finish(options, refs, ctx) {
     const agg = metricsAggregation(options);
     const dir = ctx.resolve(options.uri);
-    const states = [];
-    for (const ref of refs) states.push(agg.decode(await readStateFile(ctx.storage, dir, ref)));
-    const result = computeMetrics(agg.result(mergeAll(agg, states)), requestedMetrics(options), options);
+    const result = computeMetrics(agg.result(await mergeCommitted(agg, refs, ctx.storage, dir)), requestedMetrics(options), options);
     const file = joinUri(dir, 'metrics.json');
     const text = JSON.stringify(result, null, 2) + '\n';
     await ctx.storage.writeAtomic(file, text);

@@ -6,7 +6,7 @@
  */
 import type { Row } from '../../../src/core/stage.js';
 import type { Json } from '../../../src/core/types.js';
-import type { Aggregation } from './aggregation.js';
+import type { Aggregation } from '../aggregation.js';
 import { numberOf, readRow, unwrap } from './read.js';
 import type { MetricsSinkOptions } from './schema.js';
 import {
