@@ -19,6 +19,9 @@ import { measure, median, rssMethod, type Measurement } from './measure.js';
 import { nativeProblem } from '../src/model/native.js';
 import { spawnSync } from 'node:child_process';
 
+// Every contender (Sluice, the bare native loop, Python TensorFlow) on the same TensorFlow kernels:
+// Sluice turns oneDNN off by default (docs/native.md), so the children inherit that choice.
+process.env['TF_ENABLE_ONEDNN_OPTS'] ??= '0';
 const QUICK = process.env['BENCH_QUICK'] === '1';
 const SCALE = QUICK ? 0.1 : 1;
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);

@@ -42,10 +42,14 @@ export function nativeProblem(): string | null {
  * native code never sees), so this runs when the main thread imports the model modules, before
  * any worker thread exists, and again before each load. Lines TensorFlow logs through absl
  * before its logging is initialised (TF 2.21's "oneDNN custom operations are on") ignore the
- * variable: see docs/native.md.
+ * variable, so TF_ENABLE_ONEDNN_OPTS defaults to 0 as well: see docs/native.md.
  */
 export function quietTensorFlowLogs(): void {
-  if (!isMainThread || process.env.TF_CPP_MIN_LOG_LEVEL !== undefined) return;
-  if (process.argv.includes('--verbose')) return;
+  if (!isMainThread) return;
+  // TF 2.21 announces its oneDNN kernels through absl before logging is initialised, past any
+  // variable: the contract keeps TensorFlow's lines off the terminal, so oneDNN is off unless the
+  // user turns it on (TF_ENABLE_ONEDNN_OPTS=1: faster dense layers, one log line; docs/native.md).
+  process.env.TF_ENABLE_ONEDNN_OPTS ??= '0';
+  if (process.env.TF_CPP_MIN_LOG_LEVEL !== undefined || process.argv.includes('--verbose')) return;
   process.env.TF_CPP_MIN_LOG_LEVEL = '2';
 }
