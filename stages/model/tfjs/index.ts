@@ -3,7 +3,7 @@ import { isStorageFailure } from '../../../src/storage/errors.js';
 import { backendProblem, resolveBackend } from '../../../src/model/backend.js';
 import { dirOf, readModelJson } from '../../../src/model/io-handler.js';
 import { weightSizeProblems } from '../../../src/model/weights.js';
-import { readSignature } from '../../../src/model/signature.js';
+import { readSignature, shortName } from '../../../src/model/signature.js';
 import { CONFIG_PATHS, checkFeatures } from '../../../src/model/features.js';
 import { hashModel } from '../../../src/model/fingerprint.js';
 import type { LoadedModel } from '../../../src/model/load.js';
@@ -247,6 +247,15 @@ export default defineStage<TfjsOptions>()({
     for (const problem of await weightSizeProblems(ctx.storage, uri, dirOf(uri), json.weightsManifest)) problems.push(`${at}: ${problem}`);
     problems.push(...checkFeatures(signature, ctx.features, { ...CONFIG_PATHS, model: ctx.path }));
     return problems;
+  },
+
+  // The outputs as predictions name them (multi-output: by short name) and their classes, from model.json alone.
+  async outputs(options, ctx) {
+    const signature = readSignature(await loading(options, ctx, readModelJson(ctx.storage, ctx.resolve(options.uri))));
+    return signature.outputs.map((o) => {
+      const last = o.shape && o.shape.length > 1 ? o.shape[o.shape.length - 1]! : -1;
+      return { name: shortName(o.name), classes: last > 0 ? last : null };
+    });
   },
 
   async describe(options, ctx) {
