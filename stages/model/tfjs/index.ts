@@ -4,6 +4,7 @@ import { backendProblem, resolveBackend } from '../../../src/model/backend.js';
 import { dirOf, readModelJson } from '../../../src/model/io-handler.js';
 import { weightSizeProblems } from '../../../src/model/weights.js';
 import { readSignature, shortName } from '../../../src/model/signature.js';
+import { unknownLayerClasses } from '../../../src/model/layer-classes.js';
 import { CONFIG_PATHS, checkFeatures } from '../../../src/model/features.js';
 import { hashModel } from '../../../src/model/fingerprint.js';
 import type { LoadedModel } from '../../../src/model/load.js';
@@ -246,6 +247,11 @@ export default defineStage<TfjsOptions>()({
     if (backend) problems.push(`${ctx.path}/backend: ${backend}`);
     for (const problem of await weightSizeProblems(ctx.storage, uri, dirOf(uri), json.weightsManifest)) problems.push(`${at}: ${problem}`);
     problems.push(...checkFeatures(signature, ctx.features, { ...CONFIG_PATHS, model: ctx.path }));
+    if (signature.format === 'layers-model') {
+      const unknown = await unknownLayerClasses(json);
+      // Custom layers are registered by a NODE_OPTIONS=--require module in every thread, this one too: a class not registered here cannot load in any worker.
+      if (unknown.length) problems.push(`${at}: model file ${uri}: layer class ${unknown.map((c) => `"${c}"`).join(', ')} is not registered with TensorFlow.js (register custom layers with NODE_OPTIONS="--require ./my-layers.cjs", see docs/runs.md)`);
+    }
     return problems;
   },
 
