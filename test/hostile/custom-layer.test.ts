@@ -7,25 +7,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { QUICKSTART_CONFIG, QUICKSTART_DIR } from '../helpers/online.js';
+import { QUICKSTART_CONFIG } from '../helpers/online.js';
+import { editedQuickstartModel } from '../helpers/model-copy.js';
 import { sluice } from '../helpers/cli.js';
 import { HANG_LAYER_ENV } from '../helpers/hang-model.js';
 
 /** The quickstart model with a `HangOn` layer (the timeout tests' custom layer) between its two Dense layers. */
 function customLayerModel(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-custom-'));
-  fs.cpSync(path.join(QUICKSTART_DIR, 'model'), dir, { recursive: true });
-  const file = path.join(dir, 'model.json');
-  const json = JSON.parse(fs.readFileSync(file, 'utf8'));
-  const topology = json.modelTopology.model_config ?? json.modelTopology;
-  const layers = topology.config.layers;
-  const species = layers.find((l: any) => l.name === 'species');
-  layers.splice(layers.indexOf(species), 0, { name: 'hang', class_name: 'HangOn', config: { name: 'hang', value: 666, trainable: true }, inbound_nodes: species.inbound_nodes });
-  species.inbound_nodes = [[['hang', 0, 0, {}]]];
-  fs.writeFileSync(file, JSON.stringify(json));
-  return file;
+  return editedQuickstartModel((topology) => {
+    const layers = topology.config.layers;
+    const species = layers.find((l: any) => l.name === 'species');
+    layers.splice(layers.indexOf(species), 0, { name: 'hang', class_name: 'HangOn', config: { name: 'hang', value: 666, trainable: true }, inbound_nodes: species.inbound_nodes });
+    species.inbound_nodes = [[['hang', 0, 0, {}]]];
+  });
 }
 
 test('an unregistered custom layer: validate and run exit 2 naming the model and the layer class; registered, the model is valid', () => {

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { QUICKSTART_CONFIG, QUICKSTART_DIR } from '../helpers/online.js';
+import { QUICKSTART_CONFIG } from '../helpers/online.js';
+import { editedQuickstartModel } from '../helpers/model-copy.js';
 import { sluice } from '../helpers/cli.js';
 
 test('sink "/" (or errors "/") is a config error from validate, exit 2', () => {
@@ -20,16 +21,11 @@ test('sink "/" (or errors "/") is a config error from validate, exit 2', () => {
 
 /** The quickstart's model.json with a second output `hidden_out` (a Dense of 16 units on `hidden`), beside its weights. */
 function twoOutputModel(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-outputs-'));
-  fs.cpSync(path.join(QUICKSTART_DIR, 'model'), dir, { recursive: true });
-  const file = path.join(dir, 'model.json');
-  const json = JSON.parse(fs.readFileSync(file, 'utf8'));
-  const topology = json.modelTopology.model_config ?? json.modelTopology;
-  const species = topology.config.layers.find((l: any) => l.name === 'species');
-  topology.config.layers.push({ ...species, name: 'hidden_out', config: { ...species.config, name: 'hidden_out', units: 16 } });
-  topology.config.output_layers.push(['hidden_out', 0, 0]);
-  fs.writeFileSync(file, JSON.stringify(json));
-  return file;
+  return editedQuickstartModel((topology) => {
+    const species = topology.config.layers.find((l: any) => l.name === 'species');
+    topology.config.layers.push({ ...species, name: 'hidden_out', config: { ...species.config, name: 'hidden_out', units: 16 } });
+    topology.config.output_layers.push(['hidden_out', 0, 0]);
+  });
 }
 
 test('select naming an output the model does not have is a config error from validate (exit 2), naming the config path and the outputs', () => {
