@@ -97,3 +97,20 @@ test('tfrecord sink: forwarded integers beyond 2^53 as exact int64 (beyond int64
     fs.rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('parquet sink: integers beyond 2^53 as their exact digits (a text column), not a failed partition', async () => {
+  const { root, files } = run('parquet');
+  try {
+    const { parquetReadObjects } = await import('hyparquet');
+    const rows: any[] = [];
+    for (const f of files('predictions')) {
+      const buf = fs.readFileSync(f);
+      rows.push(...(await parquetReadObjects({ file: buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) })));
+    }
+    const keys = rows.map((r) => String(r.key)).sort();
+    assert.deepEqual(keys, ['12345678901234567890', '9007199254740992', '9007199254740993', 's']);
+    assert.ok(rows.some((r) => r.big === '12345678901234567890'), JSON.stringify(rows.map((r) => r.big), (_k, v) => (typeof v === 'bigint' ? String(v) : v)));
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
