@@ -17,6 +17,7 @@ export * from './core/row-writer.js';
 export * from './core/errors.js';
 export * from './core/features.js';
 export * from './core/json-values.js';
+export * from './core/exact-json.js';
 export * from './core/labels.js';
 export * from './core/partitioning.js';
 export * from './core/worker-reset.js';

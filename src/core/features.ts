@@ -76,6 +76,8 @@ function cellNumber(c: Compiled, cell: string, at: string): number {
  * returns how many elements it holds (counting on past `out`'s end, for the shape message).
  */
 function fillNumbers(c: Compiled, v: unknown, out: Float32Array | Int32Array, pos: number, top: boolean): number {
+  // An integer beyond 2^53 kept exact for keys (core/exact-json.ts) is, as a feature, the number JSON.parse would give.
+  if (typeof v === 'bigint') v = Number(v);
   if (typeof v === 'number') {
     checkNumber(c, v, top ? '' : ` at element ${pos}`);
     if (pos < out.length) out[pos] = v;
@@ -90,7 +92,7 @@ function fillNumbers(c: Compiled, v: unknown, out: Float32Array | Int32Array, po
 
 /** Like fillNumbers for a string feature: strings as they are, numbers as their text. */
 function fillStrings(c: Compiled, v: unknown, out: string[], top: boolean): void {
-  if (typeof v === 'string' || typeof v === 'number') {
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint') {
     out.push(typeof v === 'string' ? v : String(v));
     return;
   }
@@ -318,13 +320,14 @@ const I64_MAX = 2n ** 63n - 1n;
 export function toInt64(x: unknown): bigint | null {
   let v: bigint;
   if (typeof x === 'number' && Number.isSafeInteger(x)) v = BigInt(x);
+  else if (typeof x === 'bigint') v = x;
   else if (typeof x === 'string' && /^-?\d{1,19}$/.test(x)) v = BigInt(x);
   else return null;
   return v >= I64_MIN && v <= I64_MAX ? v : null;
 }
 
 function fitsDtype(x: unknown, dtype: FeatureSpec['dtype']): boolean {
-  if (dtype === 'string') return typeof x === 'string' || typeof x === 'number';
+  if (dtype === 'string') return typeof x === 'string' || typeof x === 'number' || typeof x === 'bigint';
   if (dtype === 'bytes') return typeof x === 'string' && /^[A-Za-z0-9+/]*={0,2}$/.test(x);
   if (dtype === 'int64') return toInt64(x) !== null;
   if (typeof x !== 'number' || !Number.isFinite(x)) return false;

@@ -80,17 +80,25 @@ export async function loadLabels(labels: LabelsOption | null | undefined, ctx: S
  *
  * @example
  * await checkLabels('labels.txt', ctx) // ['/post/0/labels: labels file /abs/labels.txt does not exist']
+ * await checkLabels(['a', 'b'], ctx) // ['/post/0/labels: 2 labels for the 3 classes of the model\'s output "dense_2" (its last axis); …']
  */
 export async function checkLabels(labels: LabelsOption | null | undefined, ctx: StageContext): Promise<string[]> {
-  if (typeof labels !== 'string') return [];
-  const file = ctx.resolve(labels);
-  if (!(await ctx.storage.exists(file))) return [`${ctx.path}/labels: labels file ${file} does not exist`];
-  try {
-    await loadLabels(labels, ctx);
-    return [];
-  } catch (err) {
-    return [`${ctx.path}/labels: ${describeError(err)}`];
-  }
+  if (labels === undefined || labels === null) return [];
+  let list: string[] | undefined;
+  if (typeof labels === 'string') {
+    const file = ctx.resolve(labels);
+    if (!(await ctx.storage.exists(file))) return [`${ctx.path}/labels: labels file ${file} does not exist`];
+    try {
+      list = await loadLabels(labels, ctx);
+    } catch (err) {
+      return [`${ctx.path}/labels: ${describeError(err)}`];
+    }
+  } else list = labels;
+  // Fewer labels than the model's classes would fail every record whose best class has none.
+  const outputs = (await ctx.outputs?.()) ?? [];
+  return outputs
+    .filter((o) => o.classes !== null && o.classes > list!.length)
+    .map((o) => `${ctx.path}/labels: ${list!.length} label${list!.length === 1 ? '' : 's'} for the ${o.classes} classes of the model's output "${o.name}" (its last axis); give one label per class`);
 }
 
 /**

@@ -40,6 +40,17 @@ export interface StageContext {
   forward: string[];
   /** Execution settings that stages may size themselves by. */
   execution: { workers: number; partitionBytes?: number };
+  /**
+   * What the stages before this one say its predictions hold (see `TransformDefinition.outputs`):
+   * the model's outputs as changed by earlier post steps; undefined when unknown. For `check`.
+   */
+  outputs?(): Promise<OutputInfo[] | undefined>;
+}
+
+/** One output of the predictions a stage receives: its name and the size of its last axis (its classes), when known. */
+export interface OutputInfo {
+  name: string;
+  classes: number | null;
 }
 
 /** What a running partition offers the stages that read from it or write for it. */
@@ -166,6 +177,12 @@ export interface TransformDefinition<Options = any, In = any, Out = any> extends
   features?(options: Options): FeatureSpecMap;
   /** key only: the input fields this stage forwards to the output. */
   forwards?(options: Options): string[];
+  /**
+   * model and post: the outputs of the predictions this stage emits, from those it receives
+   * (`upstream`; the model reads its signature). Without it, what follows is unknown and later
+   * checks of outputs (select, labels) are skipped. For `check` only: reads no weights.
+   */
+  outputs?(options: Options, ctx: StageContext, upstream: OutputInfo[] | undefined): Promise<OutputInfo[] | undefined> | OutputInfo[] | undefined;
   create(options: Options, ctx: StageContext): TransformInstance<In, Out> | Promise<TransformInstance<In, Out>>;
   /**
    * The run summary's view of the facts this stage reported per partition (see `StageReport`),

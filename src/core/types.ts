@@ -39,8 +39,11 @@ export interface Instance extends Origin {
   features: Record<string, FeatureValue>;
 }
 
-/** The instance key: user-provided (a field's value) or positional (`source:index`). */
-export type Key = string | number;
+/**
+ * The instance key: user-provided (a field's value) or positional (`source:index`). A JSON
+ * integer beyond 2^53 is a `bigint` holding the input's exact value (see core/exact-json.ts).
+ */
+export type Key = string | number | bigint;
 
 /** An instance with its key and the input fields copied to the output unchanged. */
 export interface KeyedInstance extends Instance {
@@ -48,8 +51,11 @@ export interface KeyedInstance extends Instance {
   forward: Record<string, unknown>;
 }
 
-/** A JSON value: what a prediction becomes in an output row. */
-export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+/**
+ * A JSON value: what a prediction becomes in an output row. A `bigint` is an input integer beyond
+ * 2^53 (a key or forwarded value) kept exact; sinks write its digits (see core/exact-json.ts).
+ */
+export type Json = null | boolean | number | bigint | string | Json[] | { [k: string]: Json };
 
 /** The model's answer for one instance, carried with its key and forwarded fields. */
 export interface Prediction extends Origin {

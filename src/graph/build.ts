@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { layoutFor } from '../model/threads.js';
 import { SluiceError, describeError } from '../core/errors.js';
-import type { FeatureSpecMap, SinkDefinition, SourceDefinition, StageContext, StageDefinition, TransformDefinition } from '../core/stage.js';
+import type { FeatureSpecMap, OutputInfo, SinkDefinition, SourceDefinition, StageContext, StageDefinition, TransformDefinition } from '../core/stage.js';
 import type { StageKind } from '../core/types.js';
 import type { LoadedConfig } from '../config/load.js';
 import { validateConfig, type PipelineConfig, type StageConfig } from '../config/validate.js';
@@ -116,6 +116,15 @@ export function buildGraph(loaded: LoadedConfig, registry: Registry, storage: St
     } catch (err) {
       problems.push(`${t.label}: ${describeError(err)}`);
     }
+  }
+
+  // What post stages learn of the predictions they receive: each stage's `outputs` from the last, lazily (checks only).
+  let upstream: () => Promise<OutputInfo[] | undefined> = async () => undefined;
+  for (const t of transforms as GraphStage<TransformDefinition>[]) {
+    const before = upstream;
+    (t.ctx as { outputs?: () => Promise<OutputInfo[] | undefined> }).outputs = before;
+    let known: Promise<OutputInfo[] | undefined> | undefined;
+    upstream = () => (known ??= before().then((up) => (t.def.outputs ? t.def.outputs(t.options, t.ctx, up) : undefined)).catch(() => undefined));
   }
 
   // Every sink writes its own directory: two sinks in one place would overwrite each other's parts.

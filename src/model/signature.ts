@@ -18,7 +18,7 @@ export interface ModelInput {
   shape: number[] | null;
 }
 
-/** One model output; its shape is known for GraphModels with a signature, else `null`. */
+/** One model output; its shape is known for GraphModels with a signature and for a Dense output layer, else `null`. */
 export interface ModelOutput {
   name: string;
   shape: number[] | null;
@@ -166,6 +166,12 @@ function layerInputShape(cfg: any): number[] | null {
   return perInstance ? kerasShape([null, ...perInstance]) : null;
 }
 
+/** The output shape of a Dense layer (its `units` on the last axis); null for any other layer. */
+function layerOutputShape(layer: any): number[] | null {
+  const units = layer?.config?.units;
+  return layer?.class_name === 'Dense' && Number.isInteger(units) && units > 0 ? [-1, units] : null;
+}
+
 function layerDtype(cfg: any): string {
   // Keras 3 may store a dtype policy object; inputs are float32 unless a plain name says otherwise.
   return typeof cfg?.dtype === 'string' ? cfg.dtype : 'float32';
@@ -181,7 +187,7 @@ function modelIO(model: any): { inputs: ModelInput[]; outputs: ModelOutput[] } {
     const first = layers[0];
     if (!first) throw new Error('the Sequential model has no layers');
     const last = layers[layers.length - 1];
-    const outputs = [{ name: layerName(last), shape: null }];
+    const outputs = [{ name: layerName(last), shape: layerOutputShape(last) }];
     if (MODEL_CLASSES.has(first.class_name)) return { inputs: modelIO(first).inputs, outputs };
     // tfjs-layers (like Keras) names a Sequential model's implicit input `<first layer>_input`.
     const name = first.class_name === 'InputLayer' ? layerName(first) : `${layerName(first)}_input`;
@@ -195,7 +201,7 @@ function modelIO(model: any): { inputs: ModelInput[]; outputs: ModelOutput[] } {
       if (!layer) throw new Error(`input layer "${name}" is not among the model's layers`);
       return { name, dtype: layerDtype(layer.config), shape: layerInputShape(layer.config) };
     });
-    const outputs = refs(config?.output_layers).map((name) => ({ name, shape: null }));
+    const outputs = refs(config?.output_layers).map((name) => ({ name, shape: layerOutputShape(byName.get(name)) }));
     return { inputs, outputs };
   }
   throw new Error(`expected a Sequential or functional model topology, got class_name ${JSON.stringify(cls ?? null)}`);

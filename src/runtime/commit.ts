@@ -173,7 +173,18 @@ export class OutputCommitter {
     const text = redact(JSON.stringify(summary, null, 2)) + '\n';
     await this.owner.check();
     await this.removeTemporaries();
-    for (const dir of [...this.dirs.slice(1), this.dirs[0]!]) await this.storage.writeAtomic(joinUri(dir, '_SUCCESS'), text);
+    const written: string[] = [];
+    try {
+      for (const dir of [...this.dirs.slice(1), this.dirs[0]!]) {
+        const uri = joinUri(dir, '_SUCCESS');
+        await this.storage.writeAtomic(uri, text);
+        written.push(uri);
+      }
+    } catch (err) {
+      // The run failed at its last step (a full disk): no output may claim success.
+      await Promise.all(written.map((uri) => this.storage.remove(uri).catch(() => undefined)));
+      throw err;
+    }
   }
 
   /** True when `_SUCCESS` exists in the primary directory. */

@@ -55,7 +55,7 @@ export function failureReporter(runId: string): { report(failures: Failure[]): v
         message.byKind[kind] = (message.byKind[kind] ?? 0) + 1;
         if (sampled.has(kind)) continue;
         sampled.add(kind);
-        message.samples.push({ code: f.code, stage: f.stage, source: f.source, index: f.index, offset: f.offset, key: f.key, error: f.error });
+        message.samples.push({ code: f.code, stage: f.stage, source: f.source, index: f.index, offset: f.offset, key: typeof f.key === 'bigint' ? String(f.key) : f.key, error: f.error });
       }
       channel.postMessage(message);
     },

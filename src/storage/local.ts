@@ -83,8 +83,14 @@ export const localStorage: StorageBackend = {
     const file = localPath(uri);
     await fsp.mkdir(path.dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    await fsp.writeFile(tmp, data);
-    await fsp.rename(tmp, file);
+    try {
+      await fsp.writeFile(tmp, data);
+      await fsp.rename(tmp, file);
+    } catch (err) {
+      // A full disk (or a failed rename) must not leave `_SUCCESS.*.tmp` behind.
+      await fsp.rm(tmp, { force: true });
+      throw err;
+    }
   },
 
   async createExclusive(uri, data) {
@@ -93,8 +99,8 @@ export const localStorage: StorageBackend = {
     // Written whole first, then linked: a reader never sees a half-written object, and link(2)
     // fails with EEXIST when the name exists, atomically (O_EXCL would expose a partial file).
     const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    await fsp.writeFile(tmp, data);
     try {
+      await fsp.writeFile(tmp, data);
       await fsp.link(tmp, file);
       return true;
     } catch (err) {

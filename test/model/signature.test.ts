@@ -40,7 +40,7 @@ test('a functional LayersModel (the quickstart): input layers with their batch s
   assert.deepEqual(readSignature(json(projectFile('examples/quickstart/model/model.json'))), {
     format: 'layers-model',
     inputs: [{ name: 'measurements', dtype: 'float32', shape: [-1, 4] }],
-    outputs: [{ name: 'species', shape: null }],
+    outputs: [{ name: 'species', shape: [-1, 3] }],
   });
 });
 
@@ -51,7 +51,7 @@ test('Sequential topologies: the implicit input is named <first layer>_input; In
   assert.deepEqual(readSignature(tfjsSaved), {
     format: 'layers-model',
     inputs: [{ name: 'probs_input', dtype: 'float32', shape: [-1, 4] }],
-    outputs: [{ name: 'probs', shape: null }],
+    outputs: [{ name: 'probs', shape: [-1, 2] }],
   });
   // Keras 2 wraps the model in model_config and may store a Sequential's layers as the config itself.
   const keras = { modelTopology: { model_config: { class_name: 'Sequential', config: [dense('d1', { batch_input_shape: [null, 3, 2], dtype: 'int32' }), dense('d2')] } } };
@@ -73,7 +73,7 @@ test('a Keras 3 functional topology: a single input_layers triple and batch_shap
     },
   };
   assert.deepEqual(readSignature(k3).inputs, [{ name: 'x', dtype: 'float32', shape: [-1, 8] }]);
-  assert.deepEqual(readSignature(k3).outputs, [{ name: 'y', shape: null }]);
+  assert.deepEqual(readSignature(k3).outputs, [{ name: 'y', shape: [-1, 2] }]);
 });
 
 test('a JSON that is neither model format says what was expected and found', () => {

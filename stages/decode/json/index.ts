@@ -1,4 +1,4 @@
-import { defineStage, mapRecords, RecordError, toFailure, describeError, checkFeatureSpecs, compileFeatures, type FeatureValue, type Failure, type Instance, type RawRecord } from '../../../src/sdk.js';
+import { defineStage, mapRecords, parseJsonExact, RecordError, toFailure, describeError, checkFeatureSpecs, compileFeatures, type FeatureValue, type Failure, type Instance, type RawRecord } from '../../../src/sdk.js';
 import { checkNesting } from '../../../src/core/nesting.js';
 import { jsonDecodeSchema, type JsonDecodeOptions } from './schema.js';
 import { instanceProblems, instanceView, type InstanceView } from './instances.js';
@@ -27,7 +27,8 @@ export function decodeJsonRecord(
   // A source that parsed its rows itself (parquet) hands over `fields`: no JSON text to parse.
   let value: unknown = record.fields;
   if (value === undefined) try {
-    value = JSON.parse(text);
+    // Integers beyond 2^53 stay exact (bigint) for keys and forwarded values.
+    value = parseJsonExact(text);
   } catch (err) {
     throw new RecordError('bad-json', `invalid JSON: ${describeError(err)}`);
   }

@@ -18,7 +18,7 @@ export function fieldKey(fields: Record<string, unknown>, field: string): Key {
     if (v === '') throw new RecordError('missing-key', `key field "${field}" is empty`);
     return v;
   }
-  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if ((typeof v === 'number' && Number.isFinite(v)) || typeof v === 'bigint') return v;
   if (v === undefined) throw new RecordError('missing-key', `key field "${field}" is missing`);
   if (v === null) throw new RecordError('missing-key', `key field "${field}" is null`);
   throw new RecordError('bad-key', `key field "${field}": expected a string or a number, got ${shown(v)}`);

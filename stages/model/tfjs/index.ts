@@ -4,7 +4,8 @@ import { backendProblem, backendReason, resolveBackend } from '../../../src/mode
 import { checkSavedModel, describeSavedModel, isSavedModel, savedModelChoice } from './saved-model.js';
 import { dirOf, readModelJson } from '../../../src/model/io-handler.js';
 import { weightSizeProblems } from '../../../src/model/weights.js';
-import { readSignature } from '../../../src/model/signature.js';
+import { readSignature, shortName } from '../../../src/model/signature.js';
+import { unknownLayerClasses } from '../../../src/model/layer-classes.js';
 import { CONFIG_PATHS, checkFeatures } from '../../../src/model/features.js';
 import { hashModel } from '../../../src/model/fingerprint.js';
 import type { LoadedModel } from '../../../src/model/load.js';
@@ -240,7 +241,21 @@ export default defineStage<TfjsOptions>()({
     if (backend) problems.push(`${ctx.path}/backend: ${backend}`);
     for (const problem of await weightSizeProblems(ctx.storage, uri, dirOf(uri), json.weightsManifest)) problems.push(`${at}: ${problem}`);
     problems.push(...checkFeatures(signature, ctx.features, { ...CONFIG_PATHS, model: ctx.path }));
+    if (signature.format === 'layers-model') {
+      const unknown = await unknownLayerClasses(json);
+      // Custom layers are registered by a NODE_OPTIONS=--require module in every thread, this one too: a class not registered here cannot load in any worker.
+      if (unknown.length) problems.push(`${at}: model file ${uri}: layer class ${unknown.map((c) => `"${c}"`).join(', ')} is not registered with TensorFlow.js (register custom layers with NODE_OPTIONS="--require ./my-layers.cjs", see docs/runs.md)`);
+    }
     return problems;
+  },
+
+  // The outputs as predictions name them (multi-output: by short name) and their classes, from model.json alone.
+  async outputs(options, ctx) {
+    const signature = readSignature(await loading(options, ctx, readModelJson(ctx.storage, ctx.resolve(options.uri))));
+    return signature.outputs.map((o) => {
+      const last = o.shape && o.shape.length > 1 ? o.shape[o.shape.length - 1]! : -1;
+      return { name: shortName(o.name), classes: last > 0 ? last : null };
+    });
   },
 
   async describe(options, ctx) {

@@ -10,6 +10,8 @@ export default defineStage<RoundOptions>()({
   accepts: 'Prediction',
   emits: 'Prediction',
   examples: [{ digits: 4 }],
+  // Same outputs, same classes.
+  outputs: (_options, _ctx, upstream) => upstream,
   create(options) {
     const scale = 10 ** options.digits;
     const round = (x: number): number => Math.round(x * scale) / scale;

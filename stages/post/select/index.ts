@@ -23,6 +23,16 @@ export default defineStage<SelectOptions>()({
   accepts: 'Prediction',
   emits: 'Prediction',
   examples: [{ outputs: ['probabilities'] }],
+  async check(options, ctx) {
+    const outputs = await ctx.outputs?.();
+    if (!outputs) return [];
+    const names = outputs.map((o) => `"${o.name}"`).join(', ');
+    if (outputs.length === 1) return [`${ctx.path}/outputs: the model has one output (${names}): its predictions have no named outputs to select; remove this step`];
+    return options.outputs
+      .map((name, i) => (outputs.some((o) => o.name === name) ? null : `${ctx.path}/outputs/${i}: the model has no output "${name}" (its outputs: ${names})`))
+      .filter((p): p is string => p !== null);
+  },
+  outputs: (options, _ctx, upstream) => upstream && options.outputs.map((name) => upstream.find((o) => o.name === name) ?? { name, classes: null }),
   create(options) {
     const select = (prediction: Json): Json => {
       if (prediction === null || typeof prediction !== 'object' || Array.isArray(prediction)) {

@@ -50,6 +50,8 @@ export default defineStage<SoftmaxOptions>()({
   accepts: 'Prediction',
   emits: 'Prediction',
   examples: [{}],
+  // Same outputs, same classes.
+  outputs: (_options, _ctx, upstream) => upstream,
   create() {
     return {
       transform: mapRecords<Prediction, Prediction>('post', (p) => ({ ...p, prediction: softmaxValue(p.prediction) })),

@@ -1,5 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
-import { defineStage, createRowWriter, shown, type Row, type Json } from '../../../src/sdk.js';
+import { defineStage, createRowWriter, shown, stringifyExact, type Row, type Json } from '../../../src/sdk.js';
 import { csvSinkSchema, type CsvSinkOptions } from './schema.js';
 
 /** The fixed columns of an error row (CONTRACT: error row). */
@@ -42,8 +42,8 @@ export function csvLayout(first: Row, forward: readonly string[]): CsvLayout {
 export function cell(value: Json | undefined): string | null {
   if (value === null || value === undefined) return null;
   if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
+  return stringifyExact(value);
 }
 
 function keyText(row: Row): string {

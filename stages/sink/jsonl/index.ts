@@ -1,4 +1,4 @@
-import { defineStage, createRowWriter, type Row } from '../../../src/sdk.js';
+import { defineStage, createRowWriter, stringifyExact, type Row } from '../../../src/sdk.js';
 import { jsonlSinkSchema, type JsonlSinkOptions } from './schema.js';
 import { vertexBase, vertexRow } from './vertex.js';
 
@@ -11,14 +11,14 @@ import { vertexBase, vertexRow } from './vertex.js';
  */
 export function jsonlLines(rows: readonly Row[]): string {
   let text = '';
-  for (const row of rows) text += `${JSON.stringify(row)}\n`;
+  for (const row of rows) text += `${stringifyExact(row)}\n`;
   return text;
 }
 
 /** `jsonlLines` for Vertex AI's row shapes (see `vertexRow`). */
 function vertexLines(rows: readonly Row[]): string {
   let text = '';
-  for (const row of rows) text += `${JSON.stringify(vertexRow(row))}\n`;
+  for (const row of rows) text += `${stringifyExact(vertexRow(row))}\n`;
   return text;
 }
 

@@ -2,6 +2,7 @@ import type { SchemaElement } from 'hyparquet-writer';
 import type { Row } from '../../../src/core/stage.js';
 import type { Json } from '../../../src/core/types.js';
 import { shown } from '../../../src/core/errors.js';
+import { stringifyExact } from '../../../src/core/exact-json.js';
 
 /** The Parquet type of one column, chosen from the values of the file's first row group. */
 export type ColumnKind = 'string' | 'double' | 'int64' | 'boolean' | 'json' | 'list<double>' | 'list<string>';
@@ -25,6 +26,8 @@ const ERROR_COLUMNS: [string, ColumnKind][] = [
 ];
 
 const isObject = (v: unknown): v is Record<string, Json> => v !== null && typeof v === 'object' && !Array.isArray(v);
+/** A value's type for column kinds; an integer beyond 2^53 (a bigint, core/exact-json.ts) is kept exact as its text. */
+const typeName = (v: unknown): string => (typeof v === 'bigint' ? 'string' : typeof v);
 
 /**
  * The kind that holds every value seen (nulls aside): text, numbers, booleans, flat lists of
@@ -38,11 +41,11 @@ export function kindOf(values: (Json | undefined)[]): ColumnKind {
   for (const v of values) {
     if (v === null || v === undefined) continue;
     if (Array.isArray(v)) {
-      const inner = new Set(v.filter((x) => x !== null).map((x) => (Array.isArray(x) || isObject(x) ? 'nested' : typeof x)));
+      const inner = new Set(v.filter((x) => x !== null).map((x) => (Array.isArray(x) || isObject(x) ? 'nested' : typeName(x))));
       // An empty list says nothing of its elements' type: it fits a list of either.
       if (inner.size === 0) seen.add('list');
       else seen.add(inner.has('nested') || inner.size > 1 ? 'json' : inner.has('string') ? 'list<string>' : 'list<double>');
-    } else seen.add(isObject(v) ? 'json' : typeof v);
+    } else seen.add(isObject(v) ? 'json' : typeName(v));
   }
   if (seen.has('list') && seen.size > 1) seen.delete('list');
   if (seen.has('list')) return 'list<double>';
@@ -97,12 +100,12 @@ export function parquetSchema(columns: readonly Column[]): SchemaElement[] {
   return schema;
 }
 
-const text = (v: Json): string | null => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : null);
+const text = (v: Json): string | null => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean' ? String(v) : null);
 
 /**
  * `value` as column `c` stores it. A value that does not fit the column's kind (fixed by the
  * file's first row group) throws, naming the column and the row's key, rather than being lost.
- * Text columns take numbers and booleans as their text.
+ * Text columns take numbers and booleans as their text (integers beyond 2^53 as their exact digits).
  */
 export function cellValue(c: Column, value: Json | undefined, row: Row): unknown {
   if (value === null || value === undefined) return null;
@@ -111,7 +114,7 @@ export function cellValue(c: Column, value: Json | undefined, row: Row): unknown
   };
   switch (c.kind) {
     case 'json':
-      return JSON.stringify(value);
+      return stringifyExact(value);
     case 'string':
       return text(value) ?? fail();
     case 'double':

@@ -1,4 +1,4 @@
-import { defineStage, createRowWriter, type Row, type Json } from '../../../src/sdk.js';
+import { defineStage, createRowWriter, stringifyExact, type Row, type Json } from '../../../src/sdk.js';
 import { frameRecord } from '../../../src/core/tfrecord.js';
 import { ExampleType } from '../../decode/tf-example/proto.js';
 import { tfrecordSinkSchema, type TfrecordSinkOptions } from './schema.js';
@@ -7,6 +7,8 @@ import { tfrecordSinkSchema, type TfrecordSinkOptions } from './schema.js';
 type OutFeature = { bytes_list: { value: Uint8Array[] } } | { float_list: { value: number[] } } | { int64_list: { value: (number | string)[] } };
 
 const INT_TEXT = /^-?\d{1,19}$/;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
 
 function flatten(v: Json, out: Json[]): Json[] {
   if (Array.isArray(v)) for (const x of v) flatten(x, out);
@@ -15,14 +17,14 @@ function flatten(v: Json, out: Json[]): Json[] {
 }
 
 const bytes = (values: Json[]): OutFeature => ({
-  bytes_list: { value: values.map((x) => Buffer.from(typeof x === 'string' ? x : x === null ? '' : JSON.stringify(x), 'utf8')) },
+  bytes_list: { value: values.map((x) => Buffer.from(typeof x === 'string' ? x : x === null ? '' : stringifyExact(x), 'utf8')) },
 });
-const num = (x: Json): number => (typeof x === 'boolean' ? Number(x) : (x as number));
+const num = (x: Json): number => (typeof x === 'boolean' || typeof x === 'bigint' ? Number(x) : (x as number));
 
 /**
  * A forwarded or error-row field as a tf.Feature, by its natural type (arrays flattened):
  * integers (and booleans) → int64_list, also with decimal strings among them (the exact text of
- * an int64 beyond 2^53); other numbers → float_list; anything with text → bytes_list (UTF-8);
+ * an int64 beyond 2^53) or integers kept exact beyond 2^53 (bigint, in int64's range); other numbers → float_list; anything with text → bytes_list (UTF-8);
  * an object → bytes_list of its JSON; `[]` → an empty float_list; null → no feature.
  *
  * @example
@@ -40,11 +42,13 @@ export function naturalFeature(value: Json): OutFeature | null {
     if (typeof x === 'number' || typeof x === 'boolean') {
       numbers++;
       if (Number.isSafeInteger(num(x))) ints++;
-    } else if (typeof x === 'string' && INT_TEXT.test(x)) intTexts++;
+    } else if ((typeof x === 'string' && INT_TEXT.test(x)) || (typeof x === 'bigint' && x >= INT64_MIN && x <= INT64_MAX)) intTexts++;
   }
   if (numbers > 0 && ints === numbers && numbers + intTexts === leaves.length) {
-    return { int64_list: { value: leaves.map((x) => (typeof x === 'string' ? x : num(x))) } };
+    return { int64_list: { value: leaves.map((x) => (typeof x === 'string' ? x : typeof x === 'bigint' ? String(x) : num(x))) } };
   }
+  // An integer beyond 2^53 kept exact (core/exact-json.ts): int64, by its decimal text.
+  if (intTexts === leaves.length && leaves.some((x) => typeof x === 'bigint')) return { int64_list: { value: leaves.map(String) } };
   if (numbers === leaves.length) return { float_list: { value: leaves.map(num) } };
   return bytes(leaves);
 }

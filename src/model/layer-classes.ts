@@ -1,0 +1,38 @@
+/**
+ * The layer classes of a LayersModel topology that tfjs-layers does not know (a custom layer
+ * never registered): `loadLayersModel` would fail on them in every worker, three attempts each,
+ * so the model check finds them first, from `model.json` alone (no weights read). Users register
+ * custom layers with `NODE_OPTIONS=--require`, which runs in the main thread too, into the same
+ * (CommonJS) tfjs registry this module reads.
+ */
+
+/** Every `class_name` of a topology's layers, nested models and wrapped layers included, walked without recursion. */
+function layerClasses(topology: unknown): Set<string> {
+  const out = new Set<string>();
+  const stack: unknown[] = [topology];
+  while (stack.length > 0) {
+    const node = stack.pop() as { class_name?: unknown; config?: any } | null;
+    if (node === null || typeof node !== 'object') continue;
+    if (typeof node.class_name === 'string') out.add(node.class_name);
+    const config = node.config;
+    // Old Keras stores a Sequential's layers as its config; others under config.layers; wrappers (Bidirectional, TimeDistributed) under config.layer.
+    const children = Array.isArray(config) ? config : [...(Array.isArray(config?.layers) ? config.layers : []), config?.layer];
+    for (const child of children) stack.push(child);
+  }
+  return out;
+}
+
+/**
+ * The layer classes of a LayersModel `model.json` that tfjs-layers has not registered, in order
+ * of first appearance. Imports tfjs-layers (its registry), lazily: only a layers model pays it.
+ *
+ * @example
+ * await unknownLayerClasses(json) // ['MyAttention']
+ */
+export async function unknownLayerClasses(json: any): Promise<string[]> {
+  const topology = json?.modelTopology?.model_config ?? json?.modelTopology;
+  const { serialization } = await import('@tensorflow/tfjs-core');
+  await import('@tensorflow/tfjs-layers'); // registers its classes
+  const known = serialization.SerializationMap.getMap().classNameMap;
+  return [...layerClasses(topology)].filter((name) => !Object.hasOwn(known, name));
+}
