@@ -20,7 +20,7 @@ const BUSY = /^(\S+) is being written by another run (\S+) \(host (\S+), pid (\d
 
 /** A project slow enough (batch of 1, small partitions) that a second run starts while the first writes. */
 function slowProject(name: string) {
-  return makeProject({ name, files: 3, perFile: 800, edit: (c) => ((c.model.batchSize = 1), (c.execution.partitionBytes = 8000)) });
+  return makeProject({ name, files: 3, perFile: 3000, edit: (c) => ((c.model.batchSize = 1), (c.execution.partitionBytes = 8000)) });
 }
 
 /** `b.json` beside the project's config: the same source and sink, plus a `round` step. */

@@ -82,7 +82,7 @@ test('parquet sink: typed columns and a list prediction, read back by pyarrow an
 
   // The errors sink's fixed columns, the same for every file.
   const errors = JSON.parse(runPython(PYARROW_DUMP, [path.join(dir, 'errors/part-00000-of-00001.parquet')]));
-  assert.deepEqual(errors.schema, { key: 'string', source: 'string', index: 'int64', offset: 'int64', stage: 'string', error: 'string', raw: 'string' });
+  assert.deepEqual(errors.schema, { key: 'string', source: 'string', index: 'int64', offset: 'int64', stage: 'string', code: 'string', error: 'string', raw: 'string' });
   assert.deepEqual(errors.rows.map((e: any) => [e.key, e.index, e.stage, e.error]), [['bad', 2, 'decode', 'feature "measurements": expected 4 values (shape [4]), got 2']]);
 });
 
@@ -113,7 +113,7 @@ test('parquet sink: an empty errors partition is a valid file with the error col
   assert.equal(r.status, 0, r.stderr);
   const errors = JSON.parse(runPython(PYARROW_DUMP, [path.join(dir, 'errors/part-00000-of-00001.parquet')]));
   assert.deepEqual(errors.rows, []);
-  assert.deepEqual(Object.keys(errors.schema), ['key', 'source', 'index', 'offset', 'stage', 'error', 'raw']);
+  assert.deepEqual(Object.keys(errors.schema), ['key', 'source', 'index', 'offset', 'stage', 'code', 'error', 'raw']);
 });
 
 test('parquet writer: row groups leave for the stream before end (bounded memory); a row that does not fit fails loudly', async () => {

@@ -21,6 +21,7 @@ const ERROR_COLUMNS: [string, ColumnKind][] = [
   ['index', 'int64'],
   ['offset', 'int64'],
   ['stage', 'string'],
+  ['code', 'string'],
   ['error', 'string'],
   ['raw', 'string'],
 ];
