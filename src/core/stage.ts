@@ -68,9 +68,10 @@ export interface PartitionContext {
    * Runs a call that might never return (one model batch) over the records at `positions` of
    * this stage's input in the partition (0-based, counted the same way on every attempt). With
    * `timeoutMs`, the engine terminates the worker thread when the call overruns it and retries
-   * the partition; a call whose records hung on `execution.maxAttempts` attempts throws a
-   * RecordError (code `timeout`) instead of running, and one covering only some of them throws
-   * a plain Error (bisect it). Absent outside the engine (tests, online serving): call directly.
+   * the partition; on the retry a call holding the one that hung throws a plain Error (bisect
+   * it), so attempt by attempt the record that hangs is found; a call of records that are to
+   * fail throws a RecordError (code `timeout`) instead of running (src/runtime/hangs.ts).
+   * Absent outside the engine (tests, online serving): call directly.
    *
    * @example
    * const out = await (part.guard ?? ((_p, _t, f) => f()))(positions, 30_000, () => model.predict(batch));

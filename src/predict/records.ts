@@ -1,5 +1,6 @@
 import type { RawRecord } from '../core/types.js';
 import { nestedDeeperThan, tooDeepError } from '../core/nesting.js';
+import { stringifyExact } from '../core/exact-json.js';
 import type { BatchResult } from './rows.js';
 
 /**
@@ -21,7 +22,7 @@ export const MEMORY_SOURCE = 'instances';
 export function toRawRecord(value: unknown, index: number, source = MEMORY_SOURCE): RawRecord {
   if (typeof value === 'string' || value instanceof Uint8Array) return { source, index, offset: null, raw: value };
   const fields = value === undefined ? null : value;
-  return { source, index, offset: null, raw: JSON.stringify(fields) ?? String(fields), fields: fields as Record<string, unknown> };
+  return { source, index, offset: null, raw: stringifyExact(fields) ?? String(fields), fields: fields as Record<string, unknown> };
 }
 
 /** One batch of in-memory records through the chain (`Predictor.run`). */

@@ -13,7 +13,8 @@ import type { PartitionResult } from './partition.js';
 import { partitionWhere as where } from './commit.js';
 import type { PartitionPool } from './pool.js';
 import type { PartitionTask } from './worker.js';
-import { AttemptSlot, type CallRange, type SkippedCall } from './watchdog.js';
+import { AttemptSlot, type CallRange } from './watchdog.js';
+import { HangLedger, type HangVerdict } from './hangs.js';
 
 export interface AttemptPolicy {
   /** Attempts per partition that may fail for infrastructure reasons (`execution.maxAttempts`). */
@@ -63,9 +64,10 @@ function attemptError(err: unknown): string {
  * throws a SluiceError (RUN_FAILED) once `maxAttempts` attempts have failed.
  *
  * A guarded call that overruns its limit does not use up the partition's attempts: it is
- * charged to that call's records instead. After they have hung on `maxAttempts` attempts, the
- * next attempt fails them (code `timeout`) without running them and predicts the rest, so a
- * partition with a batch that always hangs still completes.
+ * charged to that call's records instead (hangs.ts). The next attempt splits that call in
+ * halves, attempt after attempt, until the record that hangs is alone; once calls holding it
+ * have hung `maxAttempts` times it fails (code `timeout`) without running, and the rest of its
+ * batch and partition is predicted. So a partition with a record that always hangs completes.
  *
  * @example
  * const result = await attemptPartition(pool, partition, { loaded, runId, counters }, { maxAttempts: 3, stagePaths }, signal);
@@ -73,36 +75,30 @@ function attemptError(err: unknown): string {
 export async function attemptPartition(
   pool: PartitionPool,
   partition: Partition,
-  task: Omit<PartitionTask, 'partition' | 'attempt' | 'slot' | 'skipped'>,
+  task: Omit<PartitionTask, 'partition' | 'attempt' | 'slot' | 'skipped' | 'hung'>,
   policy: AttemptPolicy,
   runSignal: AbortSignal,
 ): Promise<PartitionResult | undefined> {
-  const hung = new Map<string, { range: CallRange; timeoutMs: number; count: number }>();
+  const hangs = new HangLedger(policy.maxAttempts);
   const backoff = policy.backoffMs ?? ((n: number) => Math.min(200 * 2 ** (n - 1), 5000));
   let failures = 0;
   let resets = 0;
   for (let n = 1; ; n++) {
     const slot = new AttemptSlot();
     const stop = new AbortController();
-    const skipped: SkippedCall[] = [...hung.values()]
-      .filter((h) => h.count >= policy.maxAttempts)
-      .map((h) => ({ ...h.range, message: timedOutMessage(h, policy.stagePaths) }));
+    const { skipped, hung } = hangs.plan(policy.stagePaths);
     const watch = setInterval(() => {
       const why = overdue(slot, policy, Date.now());
       if (why) stop.abort(why);
     }, policy.checkEveryMs ?? 50);
     try {
-      return await pool.run({ ...task, partition, attempt: n, slot: slot.buffer, skipped }, { signal: AbortSignal.any([runSignal, stop.signal]) });
+      return await pool.run({ ...task, partition, attempt: n, slot: slot.buffer, skipped, hung }, { signal: AbortSignal.any([runSignal, stop.signal]) });
     } catch (err) {
       if (runSignal.aborted) return undefined;
       const reason: unknown = stop.signal.aborted ? stop.signal.reason : err;
       if (reason instanceof AttemptTimeout && reason.call) {
-        const { stage, start, end, timeoutMs } = reason.call;
-        const key = `${stage}:${start}:${end}`;
-        const entry = hung.get(key) ?? { range: { stage, start, end }, timeoutMs, count: 0 };
-        entry.count++;
-        hung.set(key, entry);
-        policy.onRetry?.(`partition ${partition.id} (${where(partition)}) attempt ${n}: ${reason.message}; retrying on a fresh worker thread`);
+        const verdict = hangs.record(reason.call, reason.call.timeoutMs);
+        policy.onRetry?.(`partition ${partition.id} (${where(partition)}) attempt ${n}: ${reason.message}; retrying on a fresh worker thread${NEXT[verdict]}`);
         continue; // a fresh worker thread is already starting: piscina replaced the terminated one
       }
       if (isWorkerReset(reason) && resets < MAX_RESETS) {
@@ -136,7 +132,9 @@ function overdue(slot: AttemptSlot, policy: AttemptPolicy, now: number): Attempt
   const call = slot.currentCall();
   if (call && now - call.startedAt > call.timeoutMs) {
     const path = policy.stagePaths[call.stage] ?? `stage ${call.stage}`;
-    return new AttemptTimeout(`a call in ${path} ran longer than ${call.timeoutMs} ms (${path}/batchTimeoutMs)`, call);
+    // Positions count the partition's records from 0.
+    const records = call.end - call.start === 1 ? `record ${call.start}` : `records ${call.start}–${call.end - 1}`;
+    return new AttemptTimeout(`a call in ${path} (${records} of the partition) ran longer than ${call.timeoutMs} ms (${path}/batchTimeoutMs)`, call);
   }
   const started = slot.partitionStartedAt();
   if (policy.partitionTimeoutMs !== undefined && started > 0 && now - started > policy.partitionTimeoutMs) {
@@ -145,8 +143,10 @@ function overdue(slot: AttemptSlot, policy: AttemptPolicy, now: number): Attempt
   return undefined;
 }
 
-function timedOutMessage(h: { range: CallRange; timeoutMs: number; count: number }, stagePaths: string[]): string {
-  const path = stagePaths[h.range.stage] ?? `stage ${h.range.stage}`;
-  const times = h.count === 1 ? 'once' : `${h.count} times`;
-  return `timed out: the batch holding this record ran longer than ${h.timeoutMs} ms (${path}/batchTimeoutMs) ${times}; its worker thread was terminated each time`;
-}
+/** What the retry line adds about the hung call (hangs.ts). */
+const NEXT: Record<HangVerdict, string> = {
+  split: ', with that call split in halves to find the record that hangs',
+  retry: '',
+  fail: ' without that record (it fails with code timeout)',
+  'give-up': ' without that batch: several of its records hang (they fail with code timeout)',
+};

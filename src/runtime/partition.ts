@@ -6,7 +6,7 @@ import { joinUri, type Storage } from '../storage/index.js';
 import type { Instances } from './instances.js';
 import { countFailure, emptyCounts, type LiveCounters } from './counts.js';
 import { errorRow, predictionRow } from './rows.js';
-import { createGuard, type AttemptSlot, type SkippedCall } from './watchdog.js';
+import { createGuard, type AttemptSlot, type CallRange, type SkippedCall } from './watchdog.js';
 import { bytesTracker, failureReporter } from './progress-channel.js';
 
 /** A staged output of an attempt (state under `_temporary/`), and the name it takes when committed. */
@@ -53,6 +53,8 @@ export interface AttemptEnv {
   slot?: AttemptSlot;
   /** Calls that hung on earlier attempts as often as allowed: their records fail instead of running. */
   skipped?: SkippedCall[];
+  /** Calls that hung on earlier attempts: a call holding one is split, to find the record that hangs (hangs.ts). */
+  hung?: CallRange[];
 }
 
 /**
@@ -89,7 +91,7 @@ export async function runPartition(inst: Instances, partition: Partition, env: A
     return chunk;
   });
   // Each transform gets its own guard: positions of guarded calls count per stage.
-  inst.transforms.forEach((t, i) => (stream = t.instance.transform(stream, { ...part, guard: createGuard(env.slot, i, env.skipped ?? []) })));
+  inst.transforms.forEach((t, i) => (stream = t.instance.transform(stream, { ...part, guard: createGuard(env.slot, i, env.skipped ?? [], env.hung ?? []) })));
   env.slot?.partitionStarted();
 
   const writers: RowWriter[] = inst.sinks.map((s) => s.open(part));

@@ -89,14 +89,16 @@ export type CallGuard = <T>(positions: readonly number[], timeoutMs: number | un
 
 /**
  * The guard a stage at index `stage` gets for one attempt: records each call in `slot` for the
- * coordinator to time, and refuses calls covering records that hung on earlier attempts as often
- * as allowed (`skipped`). A call whose records all lie in skipped ranges throws a RecordError
- * (code `timeout`) so each of them becomes a Failure naming the timeout; a call that covers some
- * of them throws a plain error, so a stage that bisects failing batches (model/tfjs) splits it
- * until the parts are wholly inside or wholly outside: only the hung batch's records fail.
+ * coordinator to time, and acts on what earlier attempts learnt (hangs.ts). A call whose records
+ * all lie in `skipped` ranges throws a RecordError (code `timeout`) so each of them becomes a
+ * Failure naming the timeout; a call that covers some of them, or holds a range that hung
+ * before (`hung`, unless the call is that one record again), throws a plain error, so a stage
+ * that bisects failing batches (model/tfjs) splits it: each attempt halves a hung batch until
+ * the record that hangs is alone, and only that record fails.
  */
-export function createGuard(slot: AttemptSlot | undefined, stage: number, skipped: readonly SkippedCall[]): CallGuard {
+export function createGuard(slot: AttemptSlot | undefined, stage: number, skipped: readonly SkippedCall[], hung: readonly CallRange[] = []): CallGuard {
   const mine = skipped.filter((s) => s.stage === stage);
+  const suspects = hung.filter((h) => h.stage === stage);
   return async (positions, timeoutMs, call) => {
     if (positions.length === 0) return call();
     let start = positions[0]!;
@@ -113,6 +115,8 @@ export function createGuard(slot: AttemptSlot | undefined, stage: number, skippe
       }
       if (inside > 0) throw new Error('part of this batch timed out on an earlier attempt');
     }
+    // One record that hung alone (fewer times than allowed) runs again; anything holding a hung range is split.
+    if (end - start > 1 && suspects.some((h) => h.start >= start && h.end <= end)) throw new Error('this batch (or a part of it) timed out on an earlier attempt');
     if (!slot || timeoutMs === undefined) return call();
     slot.callStarted({ stage, start, end }, timeoutMs);
     try {

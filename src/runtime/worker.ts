@@ -13,7 +13,7 @@ import { builtinStages } from '../../stages/index.js';
 import { closeInstances, createInstances, type Instances } from './instances.js';
 import { LiveCounters } from './counts.js';
 import { runPartition, type PartitionResult } from './partition.js';
-import { AttemptSlot, type SkippedCall } from './watchdog.js';
+import { AttemptSlot, type CallRange, type SkippedCall } from './watchdog.js';
 import { withFaults } from './fault.js';
 import { isWorkerReset } from '../core/worker-reset.js';
 
@@ -28,6 +28,8 @@ export interface PartitionTask {
   slot?: SharedArrayBuffer;
   /** Calls that hung on earlier attempts as often as allowed: their records fail instead of running. */
   skipped?: SkippedCall[];
+  /** Calls that hung on earlier attempts: a call holding one is split, to find the record that hangs (hangs.ts). */
+  hung?: CallRange[];
 }
 
 interface Prepared {
@@ -81,6 +83,7 @@ export default async function runTask(task: PartitionTask): Promise<PartitionRes
       counters: new LiveCounters(task.counters),
       slot: task.slot ? new AttemptSlot(task.slot) : undefined,
       skipped: task.skipped,
+      hung: task.hung,
     });
   } catch (err) {
     if (!isWorkerReset(err)) throw err;

@@ -3,6 +3,7 @@ import type { ErrorObject } from 'ajv';
 import type { Json } from '../core/types.js';
 import { formatErrors } from '../config/ajv.js';
 import { describeError } from '../core/errors.js';
+import { parseJsonExact, stringifyExact } from '../core/exact-json.js';
 import type { Graph } from '../graph/build.js';
 import { loadPipeline, preparePipeline, type PipelineInput, type PipelineOptions } from '../predict/pipeline.js';
 import { modelBatchSize, predictorFor, type Predictor } from '../predict/predictor.js';
@@ -133,14 +134,17 @@ export async function startServer(pipeline: PipelineInput, options: ServerOption
   // Only JSON is a request (README): without this fastify would parse text/plain as a string and answer 400, not 415.
   app.removeAllContentTypeParsers();
   // JSON.parse's own message says where the body went wrong; fastify's default parser drops it.
+  // Integers beyond 2^53 stay exact (bigint) for keys and forwarded fields, as in a batch run.
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     if (body === '') return done(Object.assign(new Error('request body is empty; expected {"instances": [...]}'), { statusCode: 400 }), undefined);
     try {
-      done(null, JSON.parse(body as string));
+      done(null, parseJsonExact(body as string));
     } catch (err) {
       done(Object.assign(new Error(`request body is not valid JSON: ${describeError(err)}`), { statusCode: 400 }), undefined);
     }
   });
+  // Answers write those bigints back as bare JSON numbers with the request's digits.
+  app.setReplySerializer((payload) => stringifyExact(payload));
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const { status, message } = clientError(err, req.body, settings, req.headers['content-type']?.split(';')[0]);
     return reply.code(status).send({ error: message });

@@ -9,21 +9,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { QUICKSTART_DIR, quickstartConfig } from '../helpers/online.js';
+import { BIG_INTEGER_LINES } from '../helpers/big-integers.js';
 import { sluice } from '../helpers/cli.js';
 import { specRead } from '../helpers/tfrecord.js';
 import { ExampleType } from '../../stages/decode/tf-example/proto.js';
 import { parseJsonExact, stringifyExact } from '../../src/core/exact-json.js';
 
-const M = '[5.1,3.5,1.4,0.2]';
-const LINES = [
-  `{"id":12345678901234567890,"big":12345678901234567890,"measurements":${M}}`,
-  `{"id":9007199254740993,"big":[9007199254740993,-9223372036854775808],"measurements":${M}}`,
-  `{"id":9007199254740992,"big":0.12345678901234567891,"measurements":${M}}`,
-  // A feature from a big integer is the float32 JSON.parse gives; a string of digits stays a string.
-  `{"id":"s","big":"12345678901234567890","measurements":[12345678901234567890,3.5,1.4,0.2]}`,
-  // A record that fails still carries its exact key.
-  `{"id":12345678901234567891,"big":1,"measurements":[1]}`,
-];
+const LINES = BIG_INTEGER_LINES;
 
 /** Runs the quickstart over LINES with `sink` and returns the text of every output file by folder. */
 function run(sink: string): { root: string; files: (dir: string) => string[] } {

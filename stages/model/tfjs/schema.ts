@@ -79,7 +79,7 @@ export const tfjsSchema = {
       type: 'integer',
       minimum: 1,
       description:
-        'Longest time (ms) one model call may take. A call past it gets its worker thread terminated and the partition retried on a fresh one; a batch that times out on execution.maxAttempts attempts has its records failed (code timeout) and the rest of the partition predicted. Default: no limit.',
+        'Longest time (ms) one model call may take. A call past it gets its worker thread terminated and the partition retried on a fresh one with that call split in halves, attempt after attempt, until the record that hangs is alone: it fails (code timeout) once calls holding it timed out execution.maxAttempts times, and the rest of the partition is predicted (about log2(batchSize) + 1 timeouts per hanging record; see docs/limits.md). Default: no limit.',
     },
   },
   required: ['uri'],

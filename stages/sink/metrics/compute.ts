@@ -3,7 +3,7 @@
  * state gives exactly what a single pass over all records gives. Definitions follow
  * scikit-learn (docs/evaluation.md says where and how they differ).
  */
-import { exactSumValue, type Json } from '../../../src/sdk.js';
+import { exactSumValue, parseJsonExact, type Json } from '../../../src/sdk.js';
 import type { MetricName, MetricsSinkOptions, MetricsTask } from './schema.js';
 import type { BinaryState, MulticlassState, RegressionState, TaskState } from './state.js';
 import type { MetricsState } from './sliced.js';
@@ -75,13 +75,24 @@ export function computeMetrics(state: MetricsState, metrics: readonly MetricName
       return {
         fields: g.fields,
         values: keys.map((k) => {
-          const values = JSON.parse(k) as Json[];
+          const values = sliceText(parseJsonExact(k)) as Json[];
           return { slice: Object.fromEntries(g.fields.map((f, i) => [f, values[i]!])), ...computeGroup(state.task, g.values[k]!, perSlice, o) };
         }),
       };
     });
   }
   return result;
+}
+
+/**
+ * A slice's values as metrics.json and the report show them: an integer beyond 2^53 as the
+ * string of its exact digits (a reader's JSON.parse, the browser's too, would round a bare one).
+ */
+function sliceText(v: unknown): unknown {
+  if (typeof v === 'bigint') return String(v);
+  if (Array.isArray(v)) return v.map(sliceText);
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, sliceText(x)]));
+  return v;
 }
 
 /** The metrics of one task state. */

@@ -6,6 +6,7 @@
  */
 import type { Row } from '../../../src/core/stage.js';
 import type { Json } from '../../../src/core/types.js';
+import { stringifyExact } from '../../../src/sdk.js';
 import type { Aggregation } from '../aggregation.js';
 import { numberOf, readRow, unwrap } from './read.js';
 import type { MetricsSinkOptions } from './schema.js';
@@ -95,7 +96,8 @@ export function metricsAggregation(o: MetricsSinkOptions): Aggregation<MetricsSt
       addRow(state.overall, params, row, o);
       for (const group of state.slices) {
         if (group.overflow) continue;
-        const key = JSON.stringify(group.fields.map((f) => sliceValue(row, f)));
+        // Exact: a forwarded integer beyond 2^53 is a bigint (JSON.stringify throws on it), its digits kept.
+        const key = stringifyExact(group.fields.map((f) => sliceValue(row, f)));
         if (!Object.hasOwn(group.values, key)) {
           if (Object.keys(group.values).length >= o.maxSlices) {
             group.overflow = true;
