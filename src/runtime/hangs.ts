@@ -12,7 +12,9 @@
  * - `skipped`: these records fail with code `timeout` without running: a record that hung alone
  *   once calls holding it have timed out `execution.maxAttempts` times (so a one-off stall is
  *   retried, as before), or — the bound — every record of a batch of n whose narrowing has cost
- *   2·ceil(log2(n)) + maxAttempts timeouts (more than two of its records hang).
+ *   2·ceil(log2(n)) + maxAttempts timeouts (more than two of its records hang). After one batch
+ *   of a partition was failed so, the model likely hangs on much of its input: later batches
+ *   of that partition get maxAttempts timeouts, then fail whole (as before narrowing existed).
  *
  * One hanging record in a batch of n costs ceil(log2(n)) + 1 timeouts (at least maxAttempts),
  * two cost at most 2·ceil(log2(n)) + 1; every other record of the batch is predicted.
@@ -40,18 +42,25 @@ const size = (r: CallRange) => r.end - r.start;
 
 export class HangLedger {
   private readonly hangs: Hang[] = [];
+  /** Batches failed whole, in the order they were given up. */
+  private readonly givenUp: CallRange[] = [];
 
   /** `maxAttempts`: timeouts a single record gets before it fails (`execution.maxAttempts`). */
   constructor(private readonly maxAttempts: number) {}
 
   /** Records that the call over `range` overran `timeoutMs`; says what the next attempt does about it. */
   record(range: CallRange, timeoutMs: number): HangVerdict {
-    const same = this.hangs.find((h) => h.range.stage === range.stage && h.range.start === range.start && h.range.end === range.end);
-    if (same) same.count++;
-    else this.hangs.push({ range: { stage: range.stage, start: range.start, end: range.end }, timeoutMs, count: 1 });
-    if (this.exhausted(this.rootOf(range))) return 'give-up';
-    if (size(range) > 1) return 'split';
-    return this.timeoutsHolding(range) >= this.maxAttempts ? 'fail' : 'retry';
+    let hang = this.hangs.find((h) => h.range.stage === range.stage && h.range.start === range.start && h.range.end === range.end);
+    if (hang) hang.count++;
+    else this.hangs.push((hang = { range: { stage: range.stage, start: range.start, end: range.end }, timeoutMs, count: 1 }));
+    // A record found alone fails on its own, even on the batch's last allowed timeout.
+    if (size(range) === 1 && this.timeoutsHolding(range) >= this.maxAttempts) return 'fail';
+    const root = this.rootOf(hang.range);
+    if (size(root) > 1 && this.exhausted(root)) {
+      this.givenUp.push(root);
+      return 'give-up';
+    }
+    return size(range) > 1 ? 'split' : 'retry';
   }
 
   /** The guards' instructions for the next attempt of this partition. */
@@ -65,11 +74,10 @@ export class HangLedger {
       const path = pathOf(h.range);
       skipped.push({ ...h.range, message: `timed out: this record alone ran longer than ${h.timeoutMs} ms in ${path} (${path}/batchTimeoutMs); calls holding it timed out ${times(n)}, its worker thread terminated each time` });
     }
-    for (const root of this.roots()) {
-      if (!this.exhausted(root.range)) continue;
-      const path = pathOf(root.range);
-      const spent = this.timeoutsWithin(root.range);
-      skipped.push({ ...root.range, message: `timed out: the batch of ${size(root.range)} positions holding this record kept running longer than ${root.timeoutMs} ms in ${path} (${path}/batchTimeoutMs): several of its records hang, and narrowing stopped after ${spent} timeouts` });
+    for (const root of this.givenUp) {
+      const path = pathOf(root);
+      const { timeoutMs } = this.hangs.find((h) => h.range === root)!; // a recorded range itself (rootOf)
+      skipped.push({ ...root, message: `timed out: the batch of ${size(root)} positions holding this record kept running longer than ${timeoutMs} ms in ${path} (${path}/batchTimeoutMs): several of its records hang, and narrowing stopped after ${this.timeoutsWithin(root)} timeouts` });
     }
     return { hung: this.hangs.map((h) => h.range), skipped };
   }
@@ -77,17 +85,17 @@ export class HangLedger {
   /** The outermost recorded range holding `range` (a batch as first cut by the stage). */
   private rootOf(range: CallRange): CallRange {
     let root = range;
-    for (const h of this.hangs) if (within(root, h.range) && size(h.range) > size(root)) root = h.range;
+    for (const h of this.hangs) if (within(range, h.range) && size(h.range) > size(root)) root = h.range;
     return root;
   }
 
-  private roots(): Hang[] {
-    return this.hangs.filter((h) => !this.hangs.some((o) => o !== h && within(h.range, o.range) && size(o.range) > size(h.range)));
-  }
-
-  /** A batch whose narrowing has cost its allowance: enough to find two hanging records, 2·ceil(log2(n)) + maxAttempts timeouts. */
+  /**
+   * A batch whose narrowing has cost its allowance: enough to find two hanging records,
+   * 2·ceil(log2(n)) + maxAttempts timeouts; maxAttempts once another batch was given up.
+   */
   private exhausted(root: CallRange): boolean {
-    return this.timeoutsWithin(root) >= 2 * Math.ceil(Math.log2(size(root))) + this.maxAttempts;
+    const allowance = this.givenUp.length > 0 ? this.maxAttempts : 2 * Math.ceil(Math.log2(size(root))) + this.maxAttempts;
+    return this.timeoutsWithin(root) >= allowance;
   }
 
   private timeoutsWithin(range: CallRange): number {

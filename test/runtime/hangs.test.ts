@@ -74,9 +74,16 @@ test('one record that always hangs: only it fails (timeout), after ceil(log2(bat
 });
 
 test('a batch of one: the record is retried until it hung maxAttempts times', async () => {
-  const o = await runPartition(5, 1, 3, (p) => p === 2);
-  assert.deepEqual(failed(o), ['2:timeout']);
-  assert.equal(o.timeouts, 3);
+  const o = await runPartition(5, 1, 3, (p) => p === 2 || p === 4);
+  assert.deepEqual(failed(o), ['2:timeout', '4:timeout']);
+  assert.equal(o.timeouts, 6);
+  assert.ok(o.messages.every((m) => m.startsWith('timed out: this record alone')), o.messages.join('\n'));
+});
+
+test('maxAttempts 1: two hanging records in one batch are both found, within 2·ceil(log2(n)) + 1 timeouts', async () => {
+  const o = await runPartition(64, 64, 1, (p) => p === 3 || p === 60);
+  assert.deepEqual(failed(o), ['3:timeout', '60:timeout']);
+  assert.equal(o.timeouts, 13);
 });
 
 test('a stall on the first attempt only: the batch is split once and every record is predicted', async () => {
@@ -93,11 +100,17 @@ test('two hanging records in one batch: both found, each alone, within 2·ceil(l
   }
 });
 
-test('a model that hangs on everything: each batch costs at most 2·ceil(log2(n)) + maxAttempts timeouts, then fails whole', async () => {
+test('a model that hangs on everything: the first batch costs 2·ceil(log2(n)) + maxAttempts timeouts, later ones maxAttempts, then each fails whole', async () => {
   const o = await runPartition(48, 16, 2, () => true);
   assert.deepEqual(failed(o), Array.from({ length: 48 }, (_, p) => `${p}:timeout`));
-  assert.ok(o.timeouts <= 3 * (2 * 4 + 2), `${o.timeouts} timeouts`);
+  assert.equal(o.timeouts, 2 * 4 + 2 + 2 + 2);
   assert.ok(o.messages.some((m) => /several of its records hang, and narrowing stopped after \d+ timeouts$/.test(m)), o.messages.join('\n'));
+});
+
+test('three hanging records in one batch: that batch fails whole; a later batch with one hanging record fails after maxAttempts timeouts, whole', async () => {
+  const o = await runPartition(32, 16, 3, (p) => p === 1 || p === 6 || p === 12 || p === 20);
+  assert.deepEqual(failed(o), Array.from({ length: 32 }, (_, p) => `${p}:timeout`));
+  assert.equal(o.timeouts, 2 * 4 + 3 + 3);
 });
 
 test('hanging records in different batches are narrowed independently; the rest of the partition is predicted', async () => {
