@@ -77,7 +77,7 @@ export class HangLedger {
     for (const root of this.givenUp) {
       const path = pathOf(root);
       const { timeoutMs } = this.hangs.find((h) => h.range === root)!; // a recorded range itself (rootOf)
-      skipped.push({ ...root, message: `timed out: the batch of ${size(root)} positions holding this record kept running longer than ${timeoutMs} ms in ${path} (${path}/batchTimeoutMs): several of its records hang, and narrowing stopped after ${this.timeoutsWithin(root)} timeouts` });
+      skipped.push({ ...root, message: `timed out: the batch of ${size(root)} records holding this record kept running longer than ${timeoutMs} ms in ${path} (${path}/batchTimeoutMs): several of its records hang, and narrowing stopped after ${this.timeoutsWithin(root)} timeouts` });
     }
     return { hung: this.hangs.map((h) => h.range), skipped };
   }
