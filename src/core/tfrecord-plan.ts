@@ -4,6 +4,7 @@
  * Two ways, giving the same cuts: walking the 12-byte record headers (`tfrecordBoundaries`),
  * or reading an index file as NVIDIA DALI's `tfrecord2idx` writes it (`indexBoundaries`).
  */
+import fs from 'node:fs';
 import fsp, { type FileHandle } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { FOOTER_BYTES, HEADER_BYTES } from './tfrecord.js';
@@ -120,6 +121,13 @@ class LocalReads {
   }
 
   async *chunks(start: number, end: number): AsyncGenerator<Buffer> {
+    // A probe (a few KiB at the next header of a big record) is read synchronously: a trip
+    // through the thread pool costs more than the read, up to a millisecond on a busy machine.
+    if (end - start <= LOCAL_READS.probeBytes) {
+      const n = fs.readSync(this.fh.fd, this.buf, 0, end - start, start);
+      if (n > 0) yield this.buf.subarray(0, n);
+      return;
+    }
     for (let p = start; p < end; ) {
       const { bytesRead } = await this.fh.read(this.buf, 0, Math.min(this.buf.length, end - p), p);
       if (bytesRead === 0) return;

@@ -21,7 +21,7 @@ function project(): { dir: string; config: string; out: string; data: Buffer; in
   const records = Array.from({ length: RECORDS }, (_, i) =>
     frameRecord(
       ExampleType.encode({
-        features: { feature: { measurements: { float_list: { value: [4 + (i % 30) / 10, 3, 1 + (i % 50) / 10, 0.2] } }, pad: { bytes_list: { value: [Buffer.alloc(i % 900, 0x61)] } } } },
+        features: { feature: { measurements: { float_list: { value: [4 + (i % 30) / 10, 3, 1 + (i % 50) / 10, 0.2] } }, pad: { bytes_list: { value: [Buffer.alloc(300 + (i % 900), 0x61)] } } } },
       }).finish(),
     ),
   );
@@ -43,7 +43,7 @@ function project(): { dir: string; config: string; out: string; data: Buffer; in
     model: { type: 'tfjs', uri: 'model/model.json', batchSize: 64 },
     sink: { type: 'jsonl', uri: 'out/predictions' },
     errors: { type: 'jsonl', uri: 'out/errors' },
-    execution: { workers: 1, partitionBytes: 40_000 },
+    execution: { workers: 1, partitionBytes: 80_000 },
   };
   fs.writeFileSync(path.join(dir, 'pipeline.json'), JSON.stringify(config, null, 2));
   return { dir, config: path.join(dir, 'pipeline.json'), out: path.join(dir, 'out/predictions'), data, index };

@@ -239,3 +239,15 @@ test('indexCuts: the same cuts as the walk for every partition size, blank last 
   assert.ok(typeof crlf !== 'string');
   assert.equal(indexCuts(Buffer.from(''), 0, 10) && typeof indexCuts(Buffer.from(''), 5, 10), 'string');
 });
+
+test('auto walks past an index above 1/32 of its file (tiny records: the walk is cheaper); a named one is still used and checked', async () => {
+  const tiny = Buffer.concat(Array.from({ length: 5000 }, (_, i) => frameRecord(Buffer.alloc(i % 7, 1))));
+  const d = dir({ 'a.tfrecord': tiny });
+  const walked = await readAll(tfrecordSource, { uri: 'a.tfrecord' }, d, { partitionBytes: 20_000 });
+  assert.equal(walked.records.length, 5000);
+  assert.ok(walked.partitions.length >= 4);
+  fs.writeFileSync(path.join(d, 'a.tfrecord.idx'), tfrecord2idx(tiny).repeat(2));
+  assert.ok(fs.statSync(path.join(d, 'a.tfrecord.idx')).size > tiny.length / 32);
+  assert.deepEqual((await readAll(tfrecordSource, { uri: 'a.tfrecord' }, d, { partitionBytes: 20_000 })).partitions, walked.partitions);
+  await assert.rejects(readAll(tfrecordSource, { uri: 'a.tfrecord', index: '{name}.idx' }, d, { partitionBytes: 20_000 }), /line 5001: record at byte offset 0, expected \d+/);
+});

@@ -12,6 +12,8 @@ import { joinUri, schemeOf } from '../../../src/storage/index.js';
 
 /** `index` when it is not set: `<file>.idx` beside the data file, used when it exists. */
 export const AUTO_INDEX = '{file}.idx';
+/** `auto` ignores an index larger than this fraction of its data file. */
+export const AUTO_INDEX_FRACTION = 32;
 
 /**
  * The URI of the index of `fileUri` under the `index` option, or null for `none`. `{file}`,
@@ -57,10 +59,11 @@ export function dataFiles(files: FileInfo[], option: string): FileInfo[] {
 export async function tfrecordCuts(ctx: StageContext, option: string, file: FileInfo, partitionBytes: number): Promise<number[]> {
   const uri = indexUriOf(option, file.uri);
   if (uri === null) return tfrecordBoundaries(ctx.storage, file, partitionBytes);
-  if (!(await ctx.storage.exists(uri))) {
-    if (option === 'auto') return tfrecordBoundaries(ctx.storage, file, partitionBytes);
-    throw new SluiceError('INPUT_MISSING', `${ctx.path}/index: no index ${ctx.displayName(uri)} for ${ctx.displayName(file.uri)}`);
-  }
+  const index = (await ctx.storage.exists(uri)) ? await ctx.storage.stat(uri) : null;
+  if (index === null && option !== 'auto') throw new SluiceError('INPUT_MISSING', `${ctx.path}/index: no index ${ctx.displayName(uri)} for ${ctx.displayName(file.uri)}`);
+  // `auto` walks past an index above 1/32 of its file (records averaging under ~600 bytes): the
+  // walk is cheaper there (1 GiB of 100-byte records: 0.45 s of CPU, its 129 MB index 1.8 s).
+  if (index === null || (option === 'auto' && index.size > file.size / AUTO_INDEX_FRACTION)) return tfrecordBoundaries(ctx.storage, file, partitionBytes);
   const got = indexCuts(await ctx.storage.readAll(uri), file.size, partitionBytes);
   const wrong = typeof got === 'string' ? got : await checkIndex(ctx.storage, file.uri, got.checks);
   if (wrong !== null || typeof got === 'string') {

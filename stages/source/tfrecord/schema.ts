@@ -37,7 +37,7 @@ export const tfrecordSourceSchema: JSONSchemaType<TfrecordSourceOptions> = {
       minLength: 1,
       default: 'auto',
       description:
-        'The record index used to plan a large plain file instead of walking its headers, in the format of NVIDIA DALI\'s tfrecord2idx (one "<offset> <size>" line per record): "auto" uses <file>.idx when it exists, "none" always walks, any other value names it, with {file}, {dir} and {name} standing for the data file, its folder and its file name (relative to the data file\'s folder; it must exist). An index that does not fit its file (a line, the total size, the header of the first or last record or of a cut) is a config error. Index files of listed data files are not inputs.',
+        'The record index used to plan a large plain file instead of walking its headers, in the format of NVIDIA DALI\'s tfrecord2idx (one "<offset> <size>" line per record): "auto" uses <file>.idx when it exists and is at most 1/32 of the file (for smaller records the walk is cheaper), "none" always walks, any other value names it, with {file}, {dir} and {name} standing for the data file, its folder and its file name (relative to the data file\'s folder; it must exist). An index that does not fit its file (a line, the total size, the header of the first or last record or of a cut) is a config error. Index files of listed data files are not inputs.',
     },
     ...maxRecordBytesOption,
   },
