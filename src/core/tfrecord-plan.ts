@@ -245,6 +245,7 @@ export function indexCuts(text: Uint8Array, fileSize: number, partitionBytes: nu
     if (offset < 0 && size < 0 && (i >= n || text[i] === 0x0a)) {
       // A blank line: allowed only as the last one.
       if (i < n - 1) return `line ${line}: expected "<offset> <size>", got a blank line`;
+      line--;
       break;
     }
     if (offset < 0 || size < 0 || (i < n && text[i] !== 0x0a)) return `line ${line}: expected "<offset> <size>" (two decimal numbers)`;
