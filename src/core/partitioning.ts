@@ -91,7 +91,22 @@ export async function planByteRanges(
   find: BoundaryFinder,
   unsplittable: (file: FileInfo) => Promise<boolean> = async () => false,
 ): Promise<PlannedPartition[]> {
-  const files = await listInput(uri, ctx);
+  return planFileRanges(await listInput(uri, ctx), ctx, find, unsplittable);
+}
+
+/**
+ * `planByteRanges` over files already listed (a source that drops some of its listing, such as
+ * `tfrecord` dropping the index files beside its data).
+ *
+ * @example
+ * plan: async (options, ctx) => planFileRanges(dataFiles(await listInput(options.uri, ctx)), ctx, find)
+ */
+export async function planFileRanges(
+  files: FileInfo[],
+  ctx: StageContext,
+  find: BoundaryFinder,
+  unsplittable: (file: FileInfo) => Promise<boolean> = async () => false,
+): Promise<PlannedPartition[]> {
   const total = files.reduce((n, f) => n + f.size, 0);
   const bytes = ctx.execution.partitionBytes ?? defaultPartitionBytes(total, ctx.execution.workers);
   const out: PlannedPartition[] = [];

@@ -6,8 +6,6 @@
  * Shared by `source/tfrecord` (the incremental parser below) and `sink/tfrecord` (`frameRecord`).
  */
 import { crc32c } from './crc32c.js';
-import { headerBoundaries } from './partitioning.js';
-import type { FileInfo, Storage } from './storage.js';
 
 /** Bytes before a record's data: the length and its CRC. */
 export const HEADER_BYTES = 12;
@@ -234,21 +232,4 @@ export class FrameParser {
     }
     return { kind: 'record', data, index, offset };
   }
-}
-
-/**
- * Record boundaries of a plain TFRecord file for a plan (`BoundaryFinder`), found by walking the
- * record headers only (`headerBoundaries`): each header's length, its CRC verified, gives the
- * next header's offset. A corrupt length stops the walk: the rest stays in the last range, whose
- * reader reports it.
- *
- * @example
- * const cuts = await tfrecordBoundaries(storage, file, 64 * 1024 * 1024);
- */
-export function tfrecordBoundaries(storage: Storage, file: FileInfo, partitionBytes: number): Promise<number[]> {
-  return headerBoundaries(storage, file, partitionBytes, HEADER_BYTES, (head, pos) => {
-    const len = head.readUInt32LE(4) * 2 ** 32 + head.readUInt32LE(0);
-    if (head.readUInt32LE(8) !== maskedCrc32c(head.subarray(0, 8)) || len >= MAX_RECORD_BYTES) return null;
-    return pos + HEADER_BYTES + len + FOOTER_BYTES;
-  });
 }

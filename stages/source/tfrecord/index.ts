@@ -2,9 +2,10 @@ import h from 'highland';
 import type Highland from 'highland';
 import { defineStage, type Chunk, type ChunkStream } from '../../../src/core/stage.js';
 import type { Failure, Partition, RawRecord } from '../../../src/core/types.js';
-import { byteStream, checkInput, planByteRanges, pushChunks } from '../../../src/core/partitioning.js';
+import { byteStream, checkInput, listInput, planFileRanges, pushChunks } from '../../../src/core/partitioning.js';
 import { describeError } from '../../../src/core/errors.js';
-import { FrameParser, tfrecordBoundaries, type FrameEvent } from '../../../src/core/tfrecord.js';
+import { FrameParser, type FrameEvent } from '../../../src/core/tfrecord.js';
+import { dataFiles, tfrecordCuts } from './index-file.js';
 import { isGzip, isZlibError, maybeGunzip } from '../shared/compression.js';
 import { DEFAULT_MAX_RECORD_BYTES, recordLimit, tooLarge } from '../shared/limits.js';
 import { tfrecordSourceSchema, type TfrecordSourceOptions } from './schema.js';
@@ -100,17 +101,18 @@ export default defineStage<TfrecordSourceOptions>()({
   accepts: 'Partition',
   emits: 'RawRecord',
   examples: [
-    { uri: 'data/train-*.tfrecord.gz', compression: 'auto', verifyCrc: true },
-    { uri: 'data/mnist.tfrecord', compression: 'none', verifyCrc: true },
+    { uri: 'data/train-*.tfrecord.gz', compression: 'auto', verifyCrc: true, index: 'auto' },
+    { uri: 'data/mnist.tfrecord', compression: 'none', verifyCrc: true, index: 'auto' },
+    { uri: 'data/train-*.tfrecord', compression: 'none', verifyCrc: true, index: 'idx/{name}.idx' },
   ],
   check: (options, ctx) => checkInput(options.uri, ctx),
-  plan: (options, ctx) =>
-    // A plain file larger than a partition is cut at record starts found by walking its headers
-    // (no payload is read); a gzip file cannot be cut and stays whole.
-    planByteRanges(
-      options.uri,
+  plan: async (options, ctx) =>
+    // A plain file larger than a partition is cut at record starts, found from its index or by
+    // walking its headers (no payload is read); a gzip file cannot be cut and stays whole.
+    planFileRanges(
+      dataFiles(await listInput(options.uri, ctx), options.index ?? 'auto'),
       ctx,
-      (file, bytes) => tfrecordBoundaries(ctx.storage, file, bytes),
+      (file, bytes) => tfrecordCuts(ctx, options.index ?? 'auto', file, bytes),
       (file) => isGzip(ctx.storage, file, options.compression),
     ),
   create(options, ctx) {

@@ -10,6 +10,8 @@ export interface TfrecordSourceOptions extends RecordLimitOptions {
   compression: 'auto' | 'none' | 'gzip';
   /** Check each record's length and data CRC32C (masked, as TensorFlow writes them). */
   verifyCrc: boolean;
+  /** Where a file's record index is (DALI `tfrecord2idx` format): `auto`, `none`, or a template with `{file}`, `{dir}`, `{name}`. */
+  index?: string;
 }
 
 /** JSON Schema of `source/tfrecord` options, e.g. `{"uri": "data/train-*.tfrecord.gz"}`. */
@@ -28,6 +30,14 @@ export const tfrecordSourceSchema: JSONSchemaType<TfrecordSourceOptions> = {
       default: true,
       description:
         'Verify the masked CRC32C of every length and record. A bad record CRC is a Failure for that record; a bad length CRC or a truncated tail ends the file with one Failure.',
+    },
+    index: {
+      type: 'string',
+      nullable: true,
+      minLength: 1,
+      default: 'auto',
+      description:
+        'The record index used to plan a large plain file instead of walking its headers, in the format of NVIDIA DALI\'s tfrecord2idx (one "<offset> <size>" line per record): "auto" uses <file>.idx when it exists and is at most 1/32 of the file (for smaller records the walk is cheaper), "none" always walks, any other value names it, with {file}, {dir} and {name} standing for the data file, its folder and its file name (relative to the data file\'s folder; it must exist). An index that does not fit its file (a line, the total size, the header of the first or last record or of a cut) is a config error. Index files of listed data files are not inputs.',
     },
     ...maxRecordBytesOption,
   },
