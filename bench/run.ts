@@ -17,8 +17,9 @@
  * Shorter runs: BENCH_QUICK=1 scales every row count down 10× (start-up then dominates, so
  * its ratios say little); BENCH_ROUNDS=N; BENCH_TABLE=1 runs only the contenders of issue 21's
  * table and none of the extra benchmarks (TFRecord, out-of-memory, distributed);
- * BENCH_BIG_ROWS=N sizes the model-dominated workload; BENCH_DATA=dir keeps the generated data
- * outside the checkout.
+ * BENCH_BIG_ROWS=N sizes the model-dominated workload; BENCH_HUGE_ROWS=10000000 adds a peak
+ * RSS run of that many rows (opt-in: minutes); BENCH_DATA=dir keeps the generated data outside
+ * the checkout.
  */
 import fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -347,6 +348,10 @@ async function main(): Promise<void> {
 
   const rssSmall = `sluice, 2 workers, ${tinySmall.rows} rows`;
   const rssLarge = `sluice, 2 workers, ${tiny.rows} rows`;
+  // BENCH_HUGE_ROWS=10000000: a third, opt-in RSS contender (1.4 GB of input, minutes per run).
+  const hugeRows = Number(process.env['BENCH_HUGE_ROWS'] ?? 0);
+  const huge = hugeRows > 0 ? await ensureDataset(MODELS.linear, hugeRows, log) : undefined;
+  const rssHuge = `sluice, 2 workers, ${hugeRows} rows`;
   const sections: Section[] = [
     {
       title: `model-dominated ${MODELS.big.name}, ${big.rows} rows, ${mb(big.dataBytes)} MB`,
@@ -380,8 +385,12 @@ async function main(): Promise<void> {
     {
       title: `peak RSS ${MODELS.linear.name}, ${tinySmall.rows} vs ${tiny.rows} rows`,
       // The larger run is the I/O-bound section's, measured once and reported twice.
-      contenders: [sluice(tinySmall, 2, rssSmall), sluice(tiny, 2, rssLarge)],
-      targets: [{ contender: rssLarge, baseline: rssSmall, metric: 'rss', bound: 1.15, issue: `peak RSS, ${tiny.rows} vs ${tinySmall.rows} rows` }],
+      contenders: [sluice(tinySmall, 2, rssSmall), sluice(tiny, 2, rssLarge), ...(huge ? [sluice(huge, 2, rssHuge)] : [])],
+      targets: [
+        { contender: rssLarge, baseline: rssSmall, metric: 'rss', bound: 1.15, issue: `peak RSS, ${tiny.rows} vs ${tinySmall.rows} rows` },
+        // Bounded: past the largest default partition (64 MiB) nothing should grow with the input.
+        ...(huge ? [{ contender: rssHuge, baseline: rssLarge, metric: 'rss' as const, bound: 1.15, issue: `peak RSS, ${hugeRows} vs ${tiny.rows} rows` }] : []),
+      ],
     },
   ];
 
