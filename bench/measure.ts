@@ -87,3 +87,20 @@ export function median(values: number[]): number {
   const mid = s.length >> 1;
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
+
+/**
+ * The seconds a contender reports about itself: a baseline's `loopSeconds` (its timed loop
+ * only) or the `seconds` of Sluice's `--json` summary; undefined when it printed neither.
+ */
+export function selfReported(m: Measurement): number | undefined {
+  const parse = (text: string): { loopSeconds?: unknown; seconds?: unknown } | undefined => {
+    try {
+      return JSON.parse(text) as { loopSeconds?: unknown; seconds?: unknown };
+    } catch {
+      return undefined;
+    }
+  };
+  const out = parse(m.stdout) ?? parse(m.stdout.trim().split('\n').at(-1) ?? '');
+  const value = out?.loopSeconds ?? out?.seconds;
+  return typeof value === 'number' ? value : undefined;
+}

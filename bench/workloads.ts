@@ -17,8 +17,11 @@ import { mulberry32 } from './random.js';
 
 /** The project root (this file runs from dist/bench/). */
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-/** Where every generated file goes. */
-export const outRoot = path.join(projectRoot, 'bench/out');
+/**
+ * Where every generated file goes: $BENCH_DATA, else bench/out (gitignored). A folder outside
+ * the checkout lets several worktrees share one generated copy of the data.
+ */
+export const outRoot = path.resolve(process.env['BENCH_DATA'] ?? path.join(projectRoot, 'bench/out'));
 
 /** One model shape; `units` lists the layer widths from the input to the output. */
 export interface ModelSpec {
@@ -31,6 +34,8 @@ export const MODELS = {
   big: { name: 'mlp-64-2048-2048-10', units: [64, 2048, 2048, 10] },
   mid: { name: 'mlp-64-512-512-10', units: [64, 512, 512, 10] },
   tiny: { name: 'mlp-8-4', units: [8, 4] },
+  /** The issue 21 table's I/O-bound model: one linear unit over 16 features. */
+  linear: { name: 'linear-16-1', units: [16, 1] },
   /** MNIST-shaped, for the TFRecord read+decode comparison (bench/tfrecord.ts). */
   mnist: { name: 'mlp-784-128-10', units: [784, 128, 10] },
 } satisfies Record<string, ModelSpec>;
@@ -65,7 +70,8 @@ async function saveModel(spec: ModelSpec, dir: string): Promise<void> {
     const last = i === widths.length - 1;
     h = tfl.layers.dense({
       units,
-      activation: last ? 'softmax' : 'relu',
+      // A single output unit is a regression (softmax over one unit would always be 1).
+      activation: last ? (units === 1 ? 'linear' : 'softmax') : 'relu',
       name: last ? 'y' : `dense${i + 1}`,
       kernelInitializer: tfl.initializers.glorotUniform({ seed: 100 + i }),
       biasInitializer: tfl.initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed: 200 + i }),

@@ -7,6 +7,15 @@ import type { PartitionTask } from './worker.js';
 export type PartitionPool = Piscina<PartitionTask, PartitionResult>;
 
 /**
+ * Each worker's young generation, in MB (V8's default is 3 × 16 MB semi-spaces). A worker's
+ * records are short-lived but many are alive at once (a chunk and its batch in flight), so a
+ * large young generation let each worker's heap grow to ~110 MB, and more so the more records
+ * the run had: peak RSS rose with input size. 12 MB (4 MB semi-spaces) keeps it near the live
+ * size; docs/performance.md ("Memory") has the before/after figures.
+ */
+export const WORKER_YOUNG_GENERATION_MB = 12;
+
+/**
  * Starts the worker threads. Each begins creating its stages (loading the model) as soon as it
  * starts, from `workerData`, so that model loading overlaps the coordinator's own start-up,
  * checks and planning instead of following them.
@@ -21,6 +30,7 @@ export function startPool(loaded: LoadedConfig, threads: number): PartitionPool 
     maxThreads: threads,
     idleTimeout: 1000,
     atomics: 'disabled',
+    resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
     workerData: { loaded },
   });
 }
