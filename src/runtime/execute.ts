@@ -17,7 +17,6 @@ import { OutputCommitter, runKeyOf, type ManifestEntry } from './commit.js';
 import { OutputLease } from './lease.js';
 import { sinkCommits } from './sink-commits.js';
 import { addCounts, emptyCounts } from './counts.js';
-import { afterPlanFaults } from './fault.js';
 import { configFingerprint, planPartitions } from './plan.js';
 import type { ProgressReporter } from './progress.js';
 import { versions } from './versions.js';
@@ -107,7 +106,6 @@ export interface PartitionQueue<S extends RunSummary = RunSummary> {
 export async function execute<S extends RunSummary>(graph: Graph, storage: Storage, queue: PartitionQueue<S>, options: ExecuteOptions = {}): Promise<S> {
   const started = new Date();
   const plan = await planPartitions(graph);
-  afterPlanFaults(); // test-only (SLUICE_FAULT), a no-op otherwise
   const facts = await describeStages(graph);
   const fresh = { planFingerprint: plan.fingerprint, configFingerprint: configFingerprint(graph, facts), partitions: plan.partitions, createdAt: started.toISOString() };
   const runId = `${started.getTime().toString(36)}-${randomBytes(3).toString('hex')}`;
