@@ -91,23 +91,8 @@ export function buildGraph(loaded: LoadedConfig, registry: Registry, storage: St
   }
   const chain = [source, ...(transforms as GraphStage<TransformDefinition>[])];
 
-  // Edge checks: each stage must accept what the previous one emits (matters for plugins).
-  for (let i = 1; i < chain.length; i++) {
-    const prev = chain[i - 1]!;
-    const cur = chain[i]!;
-    if (cur.def.accepts !== prev.def.emits) {
-      problems.push(
-        `${cur.path}: ${cur.def.kind}/${cur.def.type} expects ${cur.def.accepts} but ${prev.def.kind}/${prev.def.type} produces ${prev.def.emits}${hint(cur.def.accepts)}`,
-      );
-    }
-  }
-  const last = chain[chain.length - 1]!;
-  for (const s of [...(sinks as GraphStage<SinkDefinition>[]), errors]) {
-    if (s.def.accepts !== last.def.emits) {
-      problems.push(`${s.path}: ${s.def.kind}/${s.def.type} expects ${s.def.accepts} but ${last.def.kind}/${last.def.type} produces ${last.def.emits}`);
-    }
-  }
-
+  // No edge check here: a stage's edges follow from its kind (KIND_EDGES), the slot table fixes
+  // each slot's kind, and a definition stating other edges is refused when it is registered.
   // What later stages learn from earlier ones: the decode features, the forwarded fields.
   for (const t of transforms as GraphStage<TransformDefinition>[]) {
     try {
@@ -173,12 +158,6 @@ function sourceInputs(source: GraphStage<SourceDefinition>): string[] {
   if (source.def.inputs) return source.def.inputs(source.options, source.ctx);
   const uri = source.options.uri;
   return typeof uri === 'string' ? [source.ctx.resolve(uri)] : [];
-}
-
-function hint(accepts: string): string {
-  if (accepts === 'KeyedInstance') return ': add a key stage';
-  if (accepts === 'Instance') return ': add a decode stage';
-  return '';
 }
 
 /**

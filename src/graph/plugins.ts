@@ -9,7 +9,7 @@
 import { pathToFileURL } from 'node:url';
 import { SluiceError, describeError } from '../core/errors.js';
 import type { StageDefinition } from '../core/stage.js';
-import { KIND_EDGES } from '../core/stage.js';
+import { edgeProblem } from '../core/stage.js';
 import { slotEntries } from '../core/slots.js';
 import type { StageKind } from '../core/types.js';
 import type { LoadedConfig } from '../config/load.js';
@@ -52,11 +52,7 @@ function definitionProblem(def: any, kind: StageKind): string | null {
   for (const fn of REQUIRED[kind]) if (typeof def[fn] !== 'function') missing.push(`${fn}()`);
   if (missing.length) return `its ${kind} stage definition lacks ${missing.join(', ')}`;
   // A stage's edges follow from its kind; a definition may still state them, but not otherwise.
-  const [accepts, emits] = KIND_EDGES[kind];
-  if ((def.accepts !== undefined && def.accepts !== accepts) || (def.emits !== undefined && def.emits !== emits)) {
-    return `its ${kind} stage definition says it accepts ${def.accepts} and emits ${def.emits}, but a ${kind} stage accepts ${accepts} and emits ${emits} (leave accepts/emits out)`;
-  }
-  return null;
+  return edgeProblem(def);
 }
 
 /** The definitions a module exports: its default export, one definition or a list of them. */
@@ -107,7 +103,7 @@ export async function loadRegistry(loaded: LoadedConfig, builtins: readonly Stag
       problems.push(`${slot.path}/type: module ${JSON.stringify(slot.type)}: ${problem}`);
       continue;
     }
-    plugins.set(key, { ...def, accepts: KIND_EDGES[slot.kind][0], emits: KIND_EDGES[slot.kind][1] } as StageDefinition);
+    plugins.set(key, def as StageDefinition);
   }
   if (problems.length) throw new SluiceError('CONFIG_INVALID', problems);
   return createRegistry(builtins, plugins);

@@ -211,8 +211,6 @@ export default defineStage<TfjsOptions>()({
   summary:
     'Runs a TensorFlow.js LayersModel or GraphModel on batches of instances (backends wasm, cpu, tensorflow); a batch the model throws on is split in halves down to single records, so only the records that fail alone become Failures.',
   optionsSchema: tfjsSchema,
-  accepts: 'KeyedInstance',
-  emits: 'Prediction',
   examples: [{ uri: 'model/model.json', batchSize: 256, backend: 'auto', onNonFinite: 'fail' }],
   runtimeOptions: ['batchSize', 'loadTimeoutMs', 'batchTimeoutMs'],
 
