@@ -286,7 +286,7 @@ function summarizeFacts(graph: Graph, entries: ManifestEntry[]): Record<string, 
   for (const t of graph.transforms) {
     const list = ordered.flatMap((e) => (e.facts?.[t.path] ? [e.facts[t.path]!] : []));
     if (!list.length) continue;
-    out[t.path] = t.def.summarizeFacts ? t.def.summarizeFacts(list, t.options) : (list[list.length - 1] as Json);
+    out[t.path] = t.call.summarizeFacts ? t.call.summarizeFacts(list) : (list[list.length - 1] as Json);
   }
   return out;
 }
@@ -298,9 +298,9 @@ function summarizeFacts(graph: Graph, entries: ManifestEntry[]): Record<string, 
 export async function describeStages(graph: Graph): Promise<Record<string, Json>> {
   const out: Record<string, Json> = {};
   for (const s of [graph.source, ...graph.transforms, ...graph.sinks, graph.errors]) {
-    if (!s.def.describe) continue;
+    if (!s.call.describe) continue;
     try {
-      out[s.path] = await s.def.describe(s.options, s.ctx);
+      out[s.path] = await s.call.describe();
     } catch (err) {
       if (err instanceof SluiceError) throw err; // already one line naming its config path
       // A file that vanished between the checks and now: still a problem of the input (exit 2).

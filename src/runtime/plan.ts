@@ -22,7 +22,7 @@ export interface Plan {
  * numbers them, and fingerprints the plan.
  */
 export async function planPartitions(graph: Graph): Promise<Plan> {
-  const planned = await graph.source.def.plan(graph.source.options, graph.source.ctx);
+  const planned = await graph.source.call.plan();
   const partitions: Partition[] = planned.map((p, id) => ({ ...p, id, of: planned.length }));
   const listing = new Map<string, { source: string; size: number; mtimeMs: number }>();
   // A partition of several files lists each of them: a change to any one changes the fingerprint.
