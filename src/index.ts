@@ -4,7 +4,8 @@
  * - Compose: `pipeline(source…).pipe(decode…).pipe(key…).pipe(model…).pipe(post…).to(sink…)`
  *   (typed: a wrong order does not compile), then `run(p)`; or `run('pipeline.json')`.
  * - Extend: `defineStage` for a user stage of any kind (named in a config by its module path),
- *   `PredictionSpec` + `defineSpec` for a model spec, `mapRecords`/`RecordError` for per-record code.
+ *   `PredictionSpec` + `defineSpec` for a model spec, `mapRecords`/`RecordError` for per-record code,
+ *   `wrapStorage`/`wrapPredict` in a preload module (`execution.preload`) for every thread.
  * - Predict online with the same pipeline: `predict(p, records)` (rows in input order, Failures
  *   in place), or serve it over HTTP with `startServer` (`sluice serve`).
  */
@@ -36,6 +37,10 @@ export type {
 } from './core/stage.js';
 export type { RawRecord, Instance, KeyedInstance, Prediction, Failure, Json, Key, Origin, Partition, RecordTypeName, StageKind, Counts } from './core/types.js';
 export { mapRecords, mapAsync } from './core/stream.js';
+// For a preload module (`execution.preload`): wrappers installed in every thread of a run.
+export { wrapStorage, wrapPredict } from './core/hooks.js';
+export type { StorageWrapper, PredictWrapper, PredictCall, PredictInfo } from './core/hooks.js';
+export type { Storage, FileInfo } from './core/storage.js';
 export { RecordError, isFailure, toFailure } from './core/failure.js';
 export { createRowWriter } from './core/row-writer.js';
 export { SluiceError } from './core/errors.js';

@@ -29,42 +29,53 @@ import metricsSink from './sink/metrics/index.js';
 import aggregateSink from './sink/aggregate/index.js';
 
 /**
- * The built-in stages: an explicit list (tests and plugins build registries of their own).
+ * The built-in stages, by kind and by the name the typed builder gives them (`source.fileList`,
+ * `decode.tfExample`, …): the one list. `builtinStages` (registries, the schema, the stage
+ * reference) and the builder's factories (src/api/stages.ts) both come from it.
  * One folder per stage under `stages/<kind>/<type>/`.
  */
-export const builtinStages: StageDefinition[] = [
-  // source
-  jsonlSource,
-  csvSource,
-  tfrecordSource,
-  parquetSource,
-  filesSource,
-  fileListSource,
-  recordioSource,
-  // decode
-  jsonDecode,
-  csvDecode,
-  tfExampleDecode,
-  tfSequenceExampleDecode,
-  imageDecode,
-  // key
-  fieldKey,
-  positionKey,
-  // model
-  tfjsModel,
-  // post
-  topk,
-  argmax,
-  softmax,
-  threshold,
-  round,
-  select,
-  map,
-  // sink
-  jsonlSink,
-  csvSink,
-  tfrecordSink,
-  parquetSink,
-  metricsSink,
-  aggregateSink,
-];
+export const builtins = {
+  source: {
+    jsonl: jsonlSource,
+    csv: csvSource,
+    tfrecord: tfrecordSource,
+    parquet: parquetSource,
+    files: filesSource,
+    fileList: fileListSource,
+    recordio: recordioSource,
+  },
+  decode: {
+    json: jsonDecode,
+    csv: csvDecode,
+    tfExample: tfExampleDecode,
+    tfSequenceExample: tfSequenceExampleDecode,
+    image: imageDecode,
+  },
+  key: {
+    field: fieldKey,
+    position: positionKey,
+  },
+  model: {
+    tfjs: tfjsModel,
+  },
+  post: {
+    topk,
+    argmax,
+    softmax,
+    threshold,
+    round,
+    select,
+    map,
+  },
+  sink: {
+    jsonl: jsonlSink,
+    csv: csvSink,
+    tfrecord: tfrecordSink,
+    parquet: parquetSink,
+    metrics: metricsSink,
+    aggregate: aggregateSink,
+  },
+} as const;
+
+/** The built-in stages as a list in chain order (tests and plugins build registries of their own). */
+export const builtinStages: StageDefinition[] = Object.values(builtins).flatMap((byName) => Object.values(byName) as StageDefinition[]);

@@ -110,7 +110,16 @@ export function pipeline(source: Step<'Partition', 'RawRecord', 'source'>): Chai
 }
 
 /** The `Step` type of a stage definition. */
-export type StepOf<D> = D extends { kind: infer K extends StageKind; accepts: infer I extends RecordTypeName; emits: infer E extends RecordTypeName } ? Step<I, E, K> : never;
+export type StepOf<D> = D extends { kind: infer K extends StageKind } ? StepOfKind<K> : never;
+
+/** The `Step` of a kind: its edges follow from the kind (`KIND_EDGES`), never from a definition. */
+export type StepOfKind<K extends StageKind> = Step<(typeof KIND_EDGES)[K][0], (typeof KIND_EDGES)[K][1], K>;
+
+/** A step of `kind` with `config`, its edges from the kind. */
+function stepOf<K extends StageKind>(kind: K, config: Step<RecordTypeName, RecordTypeName>['config']): StepOfKind<K> {
+  const [accepts, emits] = KIND_EDGES[kind];
+  return { kind, accepts, emits, config } as unknown as StepOfKind<K>;
+}
 
 /**
  * A typed factory for a stage definition's steps; `Defaulted` names the options with defaults.
@@ -121,7 +130,7 @@ export type StepOf<D> = D extends { kind: infer K extends StageKind; accepts: in
  */
 export function stageFactory<D extends StageDefinition, Defaulted extends keyof OptionsOf<D> = never>(def: D) {
   return (options: StageOptions<OptionsOf<D>, Defaulted>): StepOf<D> =>
-    ({ kind: def.kind, accepts: def.accepts, emits: def.emits, config: { type: def.type, ...options } }) as unknown as StepOf<D>;
+    stepOf(def.kind, { type: def.type, ...options }) as StepOf<D>;
 }
 
 /** A module's path for a config: a file: URL as its href, a path as given (relative ones resolve against baseDir). */
@@ -144,8 +153,7 @@ export function plugin<D extends StageDefinition, Defaulted extends keyof Option
   module: string | URL,
   options: StageOptions<OptionsOf<D>, Defaulted>,
 ): StepOf<D> {
-  const [accepts, emits] = KIND_EDGES[kind];
-  return { kind, accepts, emits, config: { type: moduleRef(module), ...options } } as unknown as StepOf<D>;
+  return stepOf(kind, { type: moduleRef(module), ...options }) as StepOf<D>;
 }
 
 /** The three stages of a prediction spec module (see `defineSpec`), for `.pipe()`. */
@@ -165,8 +173,8 @@ export interface SpecSteps {
 export function spec(module: string | URL): SpecSteps {
   const type = moduleRef(module);
   return {
-    decode: { kind: 'decode', accepts: 'RawRecord', emits: 'Instance', config: { type } },
-    model: (options = {}) => ({ kind: 'model', accepts: 'KeyedInstance', emits: 'Prediction', config: { type, ...options } }),
-    post: { kind: 'post', accepts: 'Prediction', emits: 'Prediction', config: { type } },
+    decode: stepOf('decode', { type }),
+    model: (options = {}) => stepOf('model', { type, ...options }),
+    post: stepOf('post', { type }),
   };
 }

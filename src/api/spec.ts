@@ -111,8 +111,6 @@ export function defineSpec(SpecClass: new () => PredictionSpec): StageDefinition
     type: name,
     summary: `Decodes records with ${name}.decode (training=false).`,
     optionsSchema: noOptions,
-    accepts: 'RawRecord',
-    emits: 'Instance',
     features: () => spec.features,
     check: async (_options, ctx) => checkFeatureSpecs(spec.features, `${ctx.path} (${name}.features)`),
     async create(_options, ctx): Promise<TransformInstance<RawRecord, Instance>> {
@@ -127,8 +125,6 @@ export function defineSpec(SpecClass: new () => PredictionSpec): StageDefinition
     type: name,
     summary: `Runs ${name}.model (a TensorFlow.js model) on batches of instances.`,
     optionsSchema: specModelSchema,
-    accepts: 'KeyedInstance',
-    emits: 'Prediction',
     check: (options, ctx) => tfjsModel.check!(withUri(options), ctx),
     describe: (options, ctx) => tfjsModel.describe!(withUri(options), ctx),
     create: (options, ctx) => tfjsModel.create(withUri(options), ctx) as Promise<TransformInstance<KeyedInstance, Prediction>>,
@@ -138,8 +134,6 @@ export function defineSpec(SpecClass: new () => PredictionSpec): StageDefinition
     type: name,
     summary: `Post-processes with ${name}.postprocess and writes ${name}.output.`,
     optionsSchema: noOptions,
-    accepts: 'Prediction',
-    emits: 'Prediction',
     async create(): Promise<TransformInstance<Prediction, Prediction>> {
       await init();
       return {
@@ -165,8 +159,6 @@ export function defineSpec(SpecClass: new () => PredictionSpec): StageDefinition
     type: name,
     summary: `Runs ${name}.metrics over the output rows; writes <name>.json for each in uri.`,
     optionsSchema: specSinkSchema,
-    accepts: 'Prediction',
-    emits: 'Rows',
     outputDir: (options, ctx) => ctx.resolve(options.uri),
     // Each metric is an aggregation whose empty state is plain JSON: a config error otherwise.
     async check(_options, ctx) {

@@ -36,6 +36,26 @@ export const executionSchema = {
       description:
         'Longest time (ms) one attempt of a partition may run once its worker has loaded the model; past it the worker thread is terminated and the attempt counts as failed (retried up to maxAttempts). Default: no limit.',
     },
+    preload: {
+      type: 'array',
+      description:
+        'Modules imported in every thread of the run before its stages are made (this process, each worker thread, each `sluice worker` process, each `sluice serve` thread): register custom tfjs layers, or install wrappers with wrapStorage/wrapPredict from the stage SDK. A path (relative to the config file) or {module, options}; a default export that is a function is called once per thread with the options. Default: none.',
+      items: {
+        anyOf: [
+          { type: 'string', minLength: 1 },
+          {
+            type: 'object',
+            properties: {
+              module: { type: 'string', minLength: 1, description: 'Path of the module, relative to the config file (or a file: URL).' },
+              options: { type: 'object', description: 'Passed to the module\'s default export.' },
+            },
+            required: ['module'],
+            additionalProperties: false,
+          },
+        ],
+      },
+      examples: [['./register-layers.js', { module: './audit-storage.js', options: { log: 'audit.log' } }]],
+    },
     // Distributed runs (src/distributed/): the queue workers pull partitions from.
     coordinator: {
       type: 'string',

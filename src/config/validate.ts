@@ -35,6 +35,8 @@ export interface PipelineConfig {
     /** Distributed runs (src/distributed/): the Redis URL of the queue. */
     coordinator?: string;
     redisTimeout: number;
+    /** Modules imported in every thread before stages are made (graph/preload.ts). */
+    preload?: Array<string | { module: string; options?: Record<string, unknown> }>;
   };
   /** Settings of the object-store clients (the backends read them when first used). */
   storage?: StorageSettings;

@@ -158,8 +158,9 @@ interface BaseDefinition<Options> {
 
 export interface SourceDefinition<Options = any> extends BaseDefinition<Options> {
   kind: 'source';
-  accepts: 'Partition';
-  emits: 'RawRecord';
+  /** Follows from the kind (`KIND_EDGES`); a definition may state it, but only as its kind fixes it. */
+  accepts?: 'Partition';
+  emits?: 'RawRecord';
   /**
    * The files, directories or patterns this source reads (resolved URIs), so that no sink may
    * write there; default: the `uri` option, resolved.
@@ -172,8 +173,9 @@ export interface SourceDefinition<Options = any> extends BaseDefinition<Options>
 
 export interface TransformDefinition<Options = any, In = any, Out = any> extends BaseDefinition<Options> {
   kind: 'decode' | 'key' | 'model' | 'post';
-  accepts: RecordTypeName;
-  emits: RecordTypeName;
+  /** Follow from the kind (`KIND_EDGES`); a definition may state them, but only as its kind fixes them. */
+  accepts?: RecordTypeName;
+  emits?: RecordTypeName;
   /** decode only: the feature spec this stage produces (the model checks it against its inputs). */
   features?(options: Options): FeatureSpecMap;
   /** key only: the input fields this stage forwards to the output. */
@@ -195,8 +197,9 @@ export interface TransformDefinition<Options = any, In = any, Out = any> extends
 
 export interface SinkDefinition<Options = any> extends BaseDefinition<Options> {
   kind: 'sink';
-  accepts: 'Prediction';
-  emits: 'Rows';
+  /** Follows from the kind (`KIND_EDGES`); a definition may state it, but only as its kind fixes it. */
+  accepts?: 'Prediction';
+  emits?: 'Rows';
   /** The directory (URI) this sink writes into, for commit and `_SUCCESS`. */
   outputDir(options: Options, ctx: StageContext): string;
   /**
@@ -275,3 +278,16 @@ export const KIND_EDGES = {
   post: ['Prediction', 'Prediction'],
   sink: ['Prediction', 'Rows'],
 } as const satisfies Record<StageKind, readonly [RecordTypeName, RecordTypeName]>;
+
+/**
+ * Why a definition's stated `accepts`/`emits` disagree with its kind, or null: a stage's edges
+ * follow from its kind, so a definition states them (as older plugins do) only as its kind does.
+ *
+ * @example
+ * edgeProblem({ kind: 'post', accepts: 'Instance' }) // 'its post stage definition says it accepts Instance …'
+ */
+export function edgeProblem(def: { kind: StageKind; accepts?: unknown; emits?: unknown }): string | null {
+  const [accepts, emits] = KIND_EDGES[def.kind];
+  if ((def.accepts === undefined || def.accepts === accepts) && (def.emits === undefined || def.emits === emits)) return null;
+  return `its ${def.kind} stage definition says it accepts ${def.accepts ?? accepts} and emits ${def.emits ?? emits}, but a ${def.kind} stage accepts ${accepts} and emits ${emits} (leave accepts/emits out: the kind fixes them)`;
+}

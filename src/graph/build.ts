@@ -11,11 +11,16 @@ import { isStorageFailure } from '../storage/errors.js';
 import type { Registry } from './registry.js';
 import { overlap } from './overlap.js';
 import { slotEntries } from '../core/slots.js';
+import { bindStage, type Bound } from './bind.js';
 
-/** One resolved stage of a graph: its definition, its options (defaults applied), its config path. */
+/**
+ * One resolved stage of a graph: its definition, its methods bound to its options (validated,
+ * defaults applied by the schema once: see bind.ts), its config path.
+ */
 export interface GraphStage<D extends StageDefinition = StageDefinition> {
   def: D;
-  options: Record<string, unknown>;
+  /** The definition's methods with the stage's options and context bound: `call.create()`. */
+  call: Bound<D>;
   path: string;
   ctx: StageContext;
   /** True for a stage loaded from a user module: the runtime guards its code (runtime/guard.ts). */
@@ -41,8 +46,9 @@ export interface Graph {
 
 /**
  * Config → frozen typed graph: validates the config (all problems at once), resolves each
- * stage from the registry, and checks that every edge's record type fits. Touches no storage
- * and no model; `checkGraph` does the checks that read a listing or a model's JSON.
+ * stage from the registry with its methods bound to its options, and checks sink directories.
+ * Touches no storage and no model; `checkGraph` does the checks that read a listing or a
+ * model's JSON.
  *
  * @example
  * const graph = buildGraph(loadConfig('pipeline.json'), createRegistry(builtinStages), createStorage());
@@ -72,47 +78,33 @@ export function buildGraph(loaded: LoadedConfig, registry: Registry, storage: St
       forward,
       execution,
     };
-    return Object.freeze({ def, options, path, ctx, plugin: isModuleType(cfg.type), label: `${path} (${def.type})` });
+    return Object.freeze({ def, call: bindStage(def, options, ctx), path, ctx, plugin: isModuleType(cfg.type), label: `${path} (${def.type})` });
   };
 
   // One pass over the slot table (core/slots.ts); paths as the user wrote them (`/sink` or `/sink/0`).
   const rawSinkList = Array.isArray(loaded.config.sink);
   const resolved = slotEntries(config as unknown as Record<string, unknown>).map((e) => {
     const path = e.slot.key === 'sink' && !rawSinkList ? '/sink' : e.path;
-    return { key: e.slot.key, stage: resolve(e.kind, e.value as StageConfig, path) };
+    return { key: e.slot.key, kind: e.kind, stage: resolve(e.kind, e.value as StageConfig, path) };
   });
   const of = (key: string) => resolved.filter((r) => r.key === key).map((r) => r.stage);
   const source = of('source')[0] as GraphStage<SourceDefinition> | undefined;
-  const transforms = [...of('decode'), ...of('key'), ...of('model'), ...of('post')] as (GraphStage<TransformDefinition> | undefined)[];
+  // The transforms in slot order: every slot whose kind is neither a source nor a sink.
+  const transforms = resolved.filter((r) => r.kind !== 'source' && r.kind !== 'sink').map((r) => r.stage) as (GraphStage<TransformDefinition> | undefined)[];
   const sinks = of('sink') as (GraphStage<SinkDefinition> | undefined)[];
   const errors = of('errors')[0] as GraphStage<SinkDefinition> | undefined;
   if (problems.length || !source || !errors || transforms.some((t) => !t) || sinks.some((s) => !s)) {
     throw new SluiceError('CONFIG_INVALID', problems);
   }
-  const chain = [source, ...(transforms as GraphStage<TransformDefinition>[])];
 
-  // Edge checks: each stage must accept what the previous one emits (matters for plugins).
-  for (let i = 1; i < chain.length; i++) {
-    const prev = chain[i - 1]!;
-    const cur = chain[i]!;
-    if (cur.def.accepts !== prev.def.emits) {
-      problems.push(
-        `${cur.path}: ${cur.def.kind}/${cur.def.type} expects ${cur.def.accepts} but ${prev.def.kind}/${prev.def.type} produces ${prev.def.emits}${hint(cur.def.accepts)}`,
-      );
-    }
-  }
-  const last = chain[chain.length - 1]!;
-  for (const s of [...(sinks as GraphStage<SinkDefinition>[]), errors]) {
-    if (s.def.accepts !== last.def.emits) {
-      problems.push(`${s.path}: ${s.def.kind}/${s.def.type} expects ${s.def.accepts} but ${last.def.kind}/${last.def.type} produces ${last.def.emits}`);
-    }
-  }
+  // No edge check here: a stage's edges follow from its kind (KIND_EDGES), the slot table fixes
+  // each slot's kind, and a definition stating other edges is refused when it is registered.
 
   // What later stages learn from earlier ones: the decode features, the forwarded fields.
   for (const t of transforms as GraphStage<TransformDefinition>[]) {
     try {
-      if (t.def.features) Object.assign(features, t.def.features(t.options));
-      if (t.def.forwards) forward.push(...t.def.forwards(t.options));
+      if (t.call.features) Object.assign(features, t.call.features());
+      if (t.call.forwards) forward.push(...t.call.forwards());
     } catch (err) {
       problems.push(`${t.label}: ${describeError(err)}`);
     }
@@ -124,7 +116,7 @@ export function buildGraph(loaded: LoadedConfig, registry: Registry, storage: St
     const before = upstream;
     (t.ctx as { outputs?: () => Promise<OutputInfo[] | undefined> }).outputs = before;
     let known: Promise<OutputInfo[] | undefined> | undefined;
-    upstream = () => (known ??= before().then((up) => (t.def.outputs ? t.def.outputs(t.options, t.ctx, up) : undefined)).catch(() => undefined));
+    upstream = () => (known ??= before().then((up) => (t.call.outputs ? t.call.outputs(up) : undefined)).catch(() => undefined));
   }
 
   // Every sink writes its own directory: two sinks in one place would overwrite each other's parts.
@@ -132,7 +124,7 @@ export function buildGraph(loaded: LoadedConfig, registry: Registry, storage: St
   for (const s of [...(sinks as GraphStage<SinkDefinition>[]), errors]) {
     let dir: string;
     try {
-      dir = s.def.outputDir(s.options, s.ctx);
+      dir = s.call.outputDir();
     } catch (err) {
       // User code (a plugin sink) may throw here: a config problem naming the stage, not a crash.
       problems.push(`${s.label}: ${describeError(err)}`);
@@ -143,11 +135,11 @@ export function buildGraph(loaded: LoadedConfig, registry: Registry, storage: St
       problems.push(`${s.path}/uri: writes to ${dir}, the root of the file system; give the sink a directory of its own`);
     }
     // Sinks with different file bases (Vertex's results and errors) may share a directory.
-    const place = `${dir}\0${s.def.outputBase?.(s.options, s.ctx) ?? 'part'}`;
+    const place = `${dir}\0${s.call.outputBase?.() ?? 'part'}`;
     const other = dirs.get(place);
     if (other) problems.push(`${s.path}/uri: writes to ${dir}, which ${other} already writes to; give each sink its own directory`);
     dirs.set(place, s.path);
-    for (const input of sourceInputs(source)) {
+    for (const input of sourceInputs(source, config.source)) {
       const why = overlap(input, dir);
       if (why) problems.push(`${s.path}/uri: writes to ${dir}, where the source reads (${source.path}/uri: ${input}): ${why}; give the sink a directory outside the input`);
     }
@@ -169,16 +161,10 @@ export function buildGraph(loaded: LoadedConfig, registry: Registry, storage: St
 }
 
 /** What a source reads, resolved: its `inputs` hook, else its `uri` option. */
-function sourceInputs(source: GraphStage<SourceDefinition>): string[] {
-  if (source.def.inputs) return source.def.inputs(source.options, source.ctx);
-  const uri = source.options.uri;
+function sourceInputs(source: GraphStage<SourceDefinition>, cfg: StageConfig): string[] {
+  if (source.call.inputs) return source.call.inputs();
+  const uri = cfg.uri;
   return typeof uri === 'string' ? [source.ctx.resolve(uri)] : [];
-}
-
-function hint(accepts: string): string {
-  if (accepts === 'KeyedInstance') return ': add a key stage';
-  if (accepts === 'Instance') return ': add a decode stage';
-  return '';
 }
 
 /**
@@ -197,9 +183,9 @@ export async function checkGraph(graph: Graph): Promise<void> {
 export async function checkStages(stages: GraphStage[]): Promise<void> {
   const results = await Promise.all(
     stages.map(async (s) => {
-      if (!s.def.check) return [];
+      if (!s.call.check) return [];
       try {
-        return await s.def.check(s.options, s.ctx);
+        return await s.call.check();
       } catch (err: any) {
         // Storage that is down is not a problem of the config: it fails the command (exit 1).
         if (isStorageFailure(err)) throw err;
@@ -214,5 +200,5 @@ export async function checkStages(stages: GraphStage[]): Promise<void> {
 /** Every output directory of a graph: the sinks' and the errors sink's. */
 export function outputDirs(graph: Graph): string[] {
   // Once each: sinks that share a directory (different file bases) share its commit files.
-  return [...new Set([...graph.sinks, graph.errors].map((s) => s.def.outputDir(s.options, s.ctx)))];
+  return [...new Set([...graph.sinks, graph.errors].map((s) => s.call.outputDir()))];
 }

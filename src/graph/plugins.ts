@@ -6,16 +6,17 @@
  * `buildGraph`, in the CLI and again in every worker thread: a config carries module paths,
  * never closures, so each thread rebuilds the same registry from the same serialisable data.
  */
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { SluiceError, describeError } from '../core/errors.js';
 import type { StageDefinition } from '../core/stage.js';
-import { KIND_EDGES } from '../core/stage.js';
+import { edgeProblem } from '../core/stage.js';
 import { slotEntries } from '../core/slots.js';
 import type { StageKind } from '../core/types.js';
 import type { LoadedConfig } from '../config/load.js';
 import { isModuleType } from '../config/schema.js';
 import { createRegistry, type Registry } from './registry.js';
+import { modulePath } from './module-path.js';
+import { runPreloads } from './preload.js';
 
 /** A stage slot of a raw config: where it is, which kind it must be, its `type`. */
 interface Slot {
@@ -30,11 +31,6 @@ function moduleSlots(config: Record<string, unknown>): Slot[] {
     const type = (value as { type?: unknown } | null)?.type;
     return value !== null && typeof value === 'object' && isModuleType(type) ? [{ path: at, kind, type }] : [];
   });
-}
-
-/** The absolute file a module `type` names, resolved against the config's directory. */
-export function modulePath(type: string, baseDir: string): string {
-  return type.startsWith('file:') ? fileURLToPath(type) : path.resolve(baseDir, type);
 }
 
 /** What each kind's definition must provide (functions), for a message naming what is missing. */
@@ -56,11 +52,7 @@ function definitionProblem(def: any, kind: StageKind): string | null {
   for (const fn of REQUIRED[kind]) if (typeof def[fn] !== 'function') missing.push(`${fn}()`);
   if (missing.length) return `its ${kind} stage definition lacks ${missing.join(', ')}`;
   // A stage's edges follow from its kind; a definition may still state them, but not otherwise.
-  const [accepts, emits] = KIND_EDGES[kind];
-  if ((def.accepts !== undefined && def.accepts !== accepts) || (def.emits !== undefined && def.emits !== emits)) {
-    return `its ${kind} stage definition says it accepts ${def.accepts} and emits ${def.emits}, but a ${kind} stage accepts ${accepts} and emits ${emits} (leave accepts/emits out)`;
-  }
-  return null;
+  return edgeProblem(def);
 }
 
 /** The definitions a module exports: its default export, one definition or a list of them. */
@@ -82,6 +74,8 @@ const describeKinds = (defs: any[]) => (defs.length ? defs.map((d) => `${d.kind}
  * const graph = buildGraph(loaded, registry, storage);
  */
 export async function loadRegistry(loaded: LoadedConfig, builtins: readonly StageDefinition[]): Promise<Registry> {
+  // Every thread builds its registry before its stages: the config's preload modules run first.
+  await runPreloads(loaded);
   const slots = moduleSlots(loaded.config);
   if (slots.length === 0) return createRegistry(builtins);
   const plugins = new Map<string, StageDefinition>();
@@ -109,7 +103,7 @@ export async function loadRegistry(loaded: LoadedConfig, builtins: readonly Stag
       problems.push(`${slot.path}/type: module ${JSON.stringify(slot.type)}: ${problem}`);
       continue;
     }
-    plugins.set(key, { ...def, accepts: KIND_EDGES[slot.kind][0], emits: KIND_EDGES[slot.kind][1] } as StageDefinition);
+    plugins.set(key, def as StageDefinition);
   }
   if (problems.length) throw new SluiceError('CONFIG_INVALID', problems);
   return createRegistry(builtins, plugins);

@@ -1,4 +1,4 @@
-import type { StageDefinition } from '../core/stage.js';
+import { edgeProblem, type StageDefinition } from '../core/stage.js';
 import type { StageKind } from '../core/types.js';
 
 /** The stages a pipeline may name, by kind and type. Built from an explicit list. */
@@ -29,6 +29,8 @@ export function createRegistry(stages: readonly StageDefinition[], plugins: Read
   for (const s of stages) {
     const k = `${s.kind}/${s.type}`;
     if (byKey.has(k)) throw new Error(`two stages are registered as ${k}`);
+    const edges = edgeProblem(s);
+    if (edges) throw new Error(`stage ${k}: ${edges}`);
     byKey.set(k, s);
   }
   return {

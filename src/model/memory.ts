@@ -93,19 +93,3 @@ export function guardWasmMalloc(backend: unknown): void {
   };
   wasm.sluiceGuarded = true;
 }
-
-/**
- * Test-only fault hook (documented in the README): with `SLUICE_FAULT_WASM_ABORT_ABOVE=<rows>`
- * in the environment, a model call on more rows throws what an aborted wasm module throws, so the
- * fresh-worker recovery can be tested without filling 4 GB. Unset in normal runs: costs nothing.
- *
- * @example
- * injectedAbort(256) // a WebAssembly.RuntimeError when SLUICE_FAULT_WASM_ABORT_ABOVE=64
- */
-export function injectedAbort(rows: number): Error | null {
-  const limit = Number(process.env.SLUICE_FAULT_WASM_ABORT_ABOVE);
-  if (!Number.isFinite(limit) || limit <= 0 || rows <= limit) return null;
-  // The lib settings have no WebAssembly types; the constructor is there at run time.
-  const { RuntimeError } = (globalThis as unknown as { WebAssembly: { RuntimeError: ErrorConstructor } }).WebAssembly;
-  return new RuntimeError('Aborted(). Build with -sASSERTIONS for more info.');
-}

@@ -38,7 +38,7 @@ export interface PredictorOptions extends PipelineOptions {
 
 /** The model stage's batch size, read generically: a model stage without one predicts 256 at a time. */
 export function modelBatchSize(graph: Graph): number {
-  const size = graph.transforms.find((t) => t.def.kind === 'model')?.options.batchSize;
+  const size = graph.config.model.batchSize;
   return typeof size === 'number' && Number.isInteger(size) && size >= 1 ? size : 256;
 }
 

@@ -17,7 +17,6 @@ import { OutputCommitter, runKeyOf, type ManifestEntry } from './commit.js';
 import { OutputLease } from './lease.js';
 import { sinkCommits } from './sink-commits.js';
 import { addCounts, emptyCounts } from './counts.js';
-import { afterPlanFaults } from './fault.js';
 import { configFingerprint, planPartitions } from './plan.js';
 import type { ProgressReporter } from './progress.js';
 import { versions } from './versions.js';
@@ -107,7 +106,6 @@ export interface PartitionQueue<S extends RunSummary = RunSummary> {
 export async function execute<S extends RunSummary>(graph: Graph, storage: Storage, queue: PartitionQueue<S>, options: ExecuteOptions = {}): Promise<S> {
   const started = new Date();
   const plan = await planPartitions(graph);
-  afterPlanFaults(); // test-only (SLUICE_FAULT), a no-op otherwise
   const facts = await describeStages(graph);
   const fresh = { planFingerprint: plan.fingerprint, configFingerprint: configFingerprint(graph, facts), partitions: plan.partitions, createdAt: started.toISOString() };
   const runId = `${started.getTime().toString(36)}-${randomBytes(3).toString('hex')}`;
@@ -288,7 +286,7 @@ function summarizeFacts(graph: Graph, entries: ManifestEntry[]): Record<string, 
   for (const t of graph.transforms) {
     const list = ordered.flatMap((e) => (e.facts?.[t.path] ? [e.facts[t.path]!] : []));
     if (!list.length) continue;
-    out[t.path] = t.def.summarizeFacts ? t.def.summarizeFacts(list, t.options) : (list[list.length - 1] as Json);
+    out[t.path] = t.call.summarizeFacts ? t.call.summarizeFacts(list) : (list[list.length - 1] as Json);
   }
   return out;
 }
@@ -300,9 +298,9 @@ function summarizeFacts(graph: Graph, entries: ManifestEntry[]): Record<string, 
 export async function describeStages(graph: Graph): Promise<Record<string, Json>> {
   const out: Record<string, Json> = {};
   for (const s of [graph.source, ...graph.transforms, ...graph.sinks, graph.errors]) {
-    if (!s.def.describe) continue;
+    if (!s.call.describe) continue;
     try {
-      out[s.path] = await s.def.describe(s.options, s.ctx);
+      out[s.path] = await s.call.describe();
     } catch (err) {
       if (err instanceof SluiceError) throw err; // already one line naming its config path
       // A file that vanished between the checks and now: still a problem of the input (exit 2).

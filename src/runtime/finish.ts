@@ -20,7 +20,8 @@ export async function finishSinks(graph: Graph, entries: ManifestEntry[]): Promi
   const ordered = [...entries].sort((a, b) => a.id - b.id);
   const reports: Record<string, SinkReport> = {};
   for (const [i, sink] of graph.sinks.entries()) {
-    if (!sink.def.finish) continue;
+    const finish = sink.call.finish;
+    if (!finish) continue;
     const states: Json[] = [];
     for (const e of ordered) {
       const state = e.states?.[i];
@@ -30,7 +31,7 @@ export async function finishSinks(graph: Graph, entries: ManifestEntry[]): Promi
       states.push(state);
     }
     try {
-      reports[sink.path] = await sink.def.finish(sink.options, states, sink.ctx);
+      reports[sink.path] = await finish(states);
     } catch (err) {
       throw new SluiceError('RUN_FAILED', `${sink.path}: ${sink.def.type} could not finish: ${describeError(err)}`, { cause: err });
     }

@@ -67,8 +67,8 @@ export async function createTransforms(graph: Graph, track?: Track): Promise<Ins
 
 /** A stage's instance; a user stage's create() and instance are guarded so that its errors name it (guard.ts). */
 async function createStage<T>(stage: GraphStage, wrap: (label: string, inst: any) => T): Promise<T> {
-  if (!stage.plugin) return (await stage.def.create(stage.options, stage.ctx)) as T;
-  const inst = await guarded(stage.label, () => stage.def.create(stage.options, stage.ctx));
+  if (!stage.plugin) return (await stage.call.create()) as T;
+  const inst = await guarded(stage.label, () => stage.call.create());
   return wrap(stage.label, inst);
 }
 

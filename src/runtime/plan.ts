@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Partition } from '../core/types.js';
 import type { Graph } from '../graph/build.js';
+import { SLOTS } from '../core/slots.js';
 
 /** The partitions of a run and the fingerprint of the input they were planned from. */
 export interface Plan {
@@ -21,7 +22,7 @@ export interface Plan {
  * numbers them, and fingerprints the plan.
  */
 export async function planPartitions(graph: Graph): Promise<Plan> {
-  const planned = await graph.source.def.plan(graph.source.options, graph.source.ctx);
+  const planned = await graph.source.call.plan();
   const partitions: Partition[] = planned.map((p, id) => ({ ...p, id, of: planned.length }));
   const listing = new Map<string, { source: string; size: number; mtimeMs: number }>();
   // A partition of several files lists each of them: a change to any one changes the fingerprint.
@@ -33,32 +34,24 @@ export async function planPartitions(graph: Graph): Promise<Plan> {
 }
 
 /**
- * sha256 of what decides the output rows: every stage's config except where outputs go and
- * how the run is executed (`execution`, `name`, sink URIs, the model's `runtimeOptions`), plus facts stages add (a model's
- * file hashes), so a changed model or config is refused on resume.
+ * sha256 of what decides the output rows: every stage's config, slot by slot (core/slots.ts),
+ * except where outputs go and how the run is executed (`execution`, `name`, sink URIs, stages'
+ * `runtimeOptions`), plus facts stages add (a model's file hashes), so a changed model or config
+ * is refused on resume.
  */
 export function configFingerprint(graph: Graph, facts: unknown): string {
-  const strip = (s: { type: string; uri?: unknown }) => {
-    const { uri: _uri, ...rest } = s as Record<string, unknown>;
-    return rest;
-  };
   // A stage's runtime options (batch size, time limits) change how it runs, not its rows: a run
-  // that failed on a timeout must resume with a larger one.
+  // that failed on a timeout must resume with a larger one. A sink's `uri` is where rows go.
   const stages = [graph.source, ...graph.transforms, ...graph.sinks, graph.errors];
-  const outputOnly = (s: Record<string, unknown>, path: string) => {
-    const skip = stages.find((g) => g.path === path)?.def.runtimeOptions ?? [];
-    return Object.fromEntries(Object.entries(s).filter(([k]) => !skip.includes(k)));
-  };
-  const c = graph.config;
-  const relevant = {
-    source: outputOnly(c.source, '/source'),
-    decode: outputOnly(c.decode, '/decode'),
-    key: outputOnly(c.key, '/key'),
-    model: outputOnly(c.model, '/model'),
-    post: c.post.map((p, i) => outputOnly(p, `/post/${i}`)),
-    sink: c.sink.map(strip),
-    errors: strip(c.errors),
-    facts,
-  };
+  const relevant: Record<string, unknown> = {};
+  for (const slot of SLOTS) {
+    const one = (s: Record<string, unknown>, path: string) => {
+      const skip = slot.kind === 'sink' ? ['uri'] : stages.find((g) => g.path === path)?.def.runtimeOptions ?? [];
+      return Object.fromEntries(Object.entries(s).filter(([k]) => !skip.includes(k)));
+    };
+    const value = (graph.config as unknown as Record<string, Record<string, unknown> | Record<string, unknown>[]>)[slot.key]!;
+    relevant[slot.key] = Array.isArray(value) ? value.map((v, i) => one(v, `/${slot.key}/${i}`)) : one(value, `/${slot.key}`);
+  }
+  relevant.facts = facts;
   return createHash('sha256').update(JSON.stringify(relevant)).digest('hex');
 }

@@ -34,10 +34,11 @@ export function sinkCommits(graph: Graph, backoffMs = (n: number) => Math.min(20
     any: graph.sinks.some((s) => s.def.commit),
     async commit(partition, states) {
       for (const [i, s] of graph.sinks.entries()) {
-        if (!s.def.commit) continue;
+        const commit = s.call.commit;
+        if (!commit) continue;
         for (let n = 1; ; n++) {
           try {
-            await s.def.commit(s.options, states[i] ?? null, s.ctx, partition);
+            await commit(states[i] ?? null, partition);
             break;
           } catch (err) {
             if (n >= attempts) {
@@ -53,7 +54,7 @@ export function sinkCommits(graph: Graph, backoffMs = (n: number) => Math.min(20
       }
     },
     async abort(partition, states) {
-      await Promise.allSettled(graph.sinks.map(async (s, i) => s.def.abort?.(s.options, states[i] ?? null, s.ctx, partition)));
+      await Promise.allSettled(graph.sinks.map(async (s, i) => s.call.abort?.(states[i] ?? null, partition)));
     },
   };
 }

@@ -14,7 +14,6 @@ import { closeInstances, createInstances, type Instances } from './instances.js'
 import { LiveCounters } from './counts.js';
 import { runPartition, type PartitionResult } from './partition.js';
 import { AttemptSlot, type CallRange, type SkippedCall } from './watchdog.js';
-import { withFaults } from './fault.js';
 import { isWorkerReset } from '../core/worker-reset.js';
 
 /** One task: run this partition of this config, as attempt `attempt` of run `runId`. */
@@ -45,9 +44,9 @@ function instancesFor(loaded: LoadedConfig): Promise<Prepared> {
     // A changed config (a worker reset's smaller batch, see run.ts) replaces the stages. The old
     // ones are closed before the new ones load, so the thread never holds two models at once.
     const previous = cached ? cached.prepared.then((p) => closeInstances(p.instances)).catch(() => undefined) : Promise.resolve();
-    // withFaults: test-only fault injection (SLUICE_FAULT); plain storage otherwise.
-    const storage = withFaults(storageFor(loaded.config));
-    // User stages are named by module path in the config: this thread imports them itself.
+    const storage = storageFor(loaded.config);
+    // User stages are named by module path in the config: this thread imports them itself (and
+    // runs the config's preload modules first, see graph/preload.ts).
     const prepared = previous
       .then(() => loadRegistry(loaded, builtinStages))
       .then(async (registry) => ({ storage, instances: await createInstances(buildGraph(loaded, registry, storage)) }));

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { StorageBackend, Storage, StorageSettings } from './types.js';
 import { localStorage } from './local.js';
 import { lazyBackend } from './lazy.js';
+import { hookedStorage } from '../core/hooks.js';
 
 export type { Storage, StorageBackend, FileInfo, StorageSettings, S3Settings, GcsSettings } from './types.js';
 
@@ -61,9 +62,12 @@ export function storageSettings(config: Record<string, unknown>): StorageSetting
   return s !== null && typeof s === 'object' && !Array.isArray(s) ? (s as StorageSettings) : {};
 }
 
-/** The storage a pipeline config asks for (its `storage` section applied to the built-in backends). */
+/**
+ * The storage a pipeline config asks for (its `storage` section applied to the built-in
+ * backends), seen through the storage wrappers preload modules install (core/hooks.ts).
+ */
 export function storageFor(config: Record<string, unknown>): Storage {
-  return createStorage(defaultBackends(storageSettings(config)));
+  return hookedStorage(createStorage(defaultBackends(storageSettings(config))));
 }
 
 /**

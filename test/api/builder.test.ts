@@ -100,4 +100,30 @@ test('the builder has a typed factory for every built-in stage (stages/index.ts 
   assert.deepEqual(missing, []);
   const extra = Object.entries(groups).flatMap(([kind, g]) => Object.keys(g).filter((name) => !builtinStages.some((d) => d.kind === kind && camel(d.type) === name)).map((n) => `${kind}.${n}`));
   assert.deepEqual(extra, []);
+  // Each factory makes a step of its own built-in, with the edges its kind fixes.
+  const { builtins } = await import('../../stages/index.js');
+  const { KIND_EDGES } = await import('../../src/core/stage.js');
+  for (const [kind, byName] of Object.entries(builtins)) {
+    for (const [name, def] of Object.entries(byName)) {
+      const step = (groups[kind]![name] as (o: unknown) => any)({ module: 'x.js', uri: 'u' });
+      assert.equal(step.config.type, (def as { type: string }).type, `${kind}.${name}`);
+      assert.deepEqual([step.kind, step.accepts, step.emits], [kind, ...KIND_EDGES[kind as keyof typeof KIND_EDGES]], `${kind}.${name}`);
+    }
+  }
+});
+
+test('the chain of kinds is consistent: each slot accepts what the one before it emits', async () => {
+  const { SLOTS } = await import('../../src/core/slots.js');
+  const { KIND_EDGES } = await import('../../src/core/stage.js');
+  const chain = SLOTS.filter((s) => s.key !== 'errors');
+  for (let i = 1; i < chain.length; i++) assert.equal(KIND_EDGES[chain[i]!.kind][0], KIND_EDGES[chain[i - 1]!.kind][1], `${chain[i]!.key} after ${chain[i - 1]!.key}`);
+  assert.equal(KIND_EDGES.sink[0], KIND_EDGES.post[1], 'sinks and the errors sink take what post emits');
+});
+
+test('a stage that states edges other than its kind fixes is refused when registered', async () => {
+  const { createRegistry } = await import('../../src/graph/registry.js');
+  const { builtinStages } = await import('../../stages/index.js');
+  const round = builtinStages.find((d) => d.type === 'round')! as any;
+  assert.doesNotThrow(() => createRegistry([{ ...round, accepts: 'Prediction', emits: 'Prediction' }]), 'stating the kind\'s own edges still works');
+  assert.throws(() => createRegistry([{ ...round, accepts: 'Instance' } as any]), /^Error: stage post\/round: its post stage definition says it accepts Instance and emits Prediction, but a post stage accepts Prediction and emits Prediction/);
 });

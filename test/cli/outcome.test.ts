@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT, sluice } from '../helpers/cli.js';
-import { committedIds, makeProject, startSluice, waitFor } from '../helpers/faults.js';
+import { committedIds, faultArgs, makeProject, startSluice, waitFor } from '../helpers/faults.js';
 
 function quickstartCopy(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-outcome-'));
@@ -120,7 +120,7 @@ test('--help shows examples and exit codes', () => {
 
 test('--json on an interrupted run: status "interrupted", and _STATUS.json says so', async () => {
   const p = makeProject({ name: 'json-interrupt', edit: (c) => (c.execution.partitionBytes = 6000) });
-  const { child, done } = startSluice(['run', p.config, '--json'], { SLUICE_FAULT: 'slow:ms=60' });
+  const { child, done } = startSluice(['run', p.config, '--json', ...faultArgs({ kind: 'slow', ms: 60 })]);
   await waitFor(() => committedIds(p).length > 0, 60_000, 'the first commit');
   child.kill('SIGINT');
   const r = await done;

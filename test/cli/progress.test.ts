@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { CLI, ROOT } from '../helpers/cli.js';
+import { faultArgs } from '../helpers/faults.js';
 import { createProgress, progressLine, type Figures } from '../../src/cli/progress.js';
 import { paint } from '../../src/cli/style.js';
 
@@ -105,7 +106,7 @@ const frames = (out: string) => out.split(/\x1b\[1G|\r/).map((f) => f.replace(AN
 
 test('under a terminal: records move within a single partition, lines fit 60 columns, colour unless NO_COLOR', { skip: !hasScript && 'needs util-linux script for a pseudo-terminal' }, async () => {
   const config = singlePartitionProject();
-  const r = await underTerminal(['run', config, '--overwrite'], { SLUICE_FAULT: 'slow:ms=20' });
+  const r = await underTerminal(['run', config, '--overwrite', ...faultArgs({ kind: 'slow', ms: 20 })], {});
   assert.equal(r.status, 0, r.out);
   const drawn = frames(r.out);
   const moving = drawn.filter((f) => /\b([1-9]\d?)% [\d,]+\/~[\d,]+ rec/.test(f));
@@ -114,7 +115,7 @@ test('under a terminal: records move within a single partition, lines fit 60 col
   assert.match(r.out, /\x1b\[32m█/, 'a green bar on a terminal');
   assert.match(r.out, /records\s+read 20,000, written 20,000, failed 0/);
 
-  const plain = await underTerminal(['run', config, '--overwrite'], { SLUICE_FAULT: 'slow:ms=5', NO_COLOR: '1' });
+  const plain = await underTerminal(['run', config, '--overwrite', ...faultArgs({ kind: 'slow', ms: 5 })], { NO_COLOR: '1' });
   assert.equal(plain.status, 0, plain.out);
   assert.doesNotMatch(plain.out, /\x1b\[3\dm/, 'no colour with NO_COLOR');
 });
@@ -122,7 +123,7 @@ test('under a terminal: records move within a single partition, lines fit 60 col
 test('under a terminal: Ctrl-C stops the bar; nothing is drawn below the interrupt lines', { skip: !hasScript && 'needs util-linux script for a pseudo-terminal' }, async () => {
   const config = singlePartitionProject();
   let typed = false;
-  const r = await underTerminal(['run', config], { SLUICE_FAULT: 'slow:ms=40' }, (all, type) => {
+  const r = await underTerminal(['run', config, ...faultArgs({ kind: 'slow', ms: 40 })], {}, (all, type) => {
     if (!typed && frames(all).some((f) => /\b[1-9]\d?% /.test(f))) {
       typed = true;
       type('\x03');

@@ -8,17 +8,27 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { background, type Background } from '../helpers/processes.js';
-import { needsRedis, startRedis } from '../helpers/redis.js';
+import { needsRedis, startRedis, type RedisServer } from '../helpers/redis.js';
 import { assertSameAsLocal, committedIds, firstStarted, killAll, localRun, project, worker } from './helpers.js';
 
 const opts = { skip: needsRedis, timeout: 180_000 };
 
-test('3 worker processes: every partition committed once, rows and files identical to a local run', opts, async () => {
-  localRun();
+/** Runs `body` with its own redis-server and project; every process it lists in `procs` is killed, and Redis stopped, after. */
+async function withRedis(body: (redis: RedisServer, p: ReturnType<typeof project>, procs: Background[]) => Promise<void>): Promise<void> {
   const redis = await startRedis();
   const p = project();
   const procs: Background[] = [];
   try {
+    await body(redis, p, procs);
+  } finally {
+    await killAll(procs);
+    await redis.stop();
+  }
+}
+
+test('3 worker processes: every partition committed once, rows and files identical to a local run', opts, async () => {
+  localRun();
+  await withRedis(async (redis, p, procs) => {
     procs.push(worker(redis.url), worker(redis.url), worker(redis.url));
     const run = background(['run', p.config, '--coordinator', redis.url, '--json']);
     procs.push(run);
@@ -33,19 +43,14 @@ test('3 worker processes: every partition committed once, rows and files identic
     assertSameAsLocal(p);
     const success = JSON.parse(fs.readFileSync(path.join(p.out, '_SUCCESS'), 'utf8'));
     assert.equal(success.planFingerprint, JSON.parse(fs.readFileSync(path.join(localRun().out, '_SUCCESS'), 'utf8')).planFingerprint);
-  } finally {
-    await killAll(procs);
-    await redis.stop();
-  }
+  });
 });
 
 test('kill -9 of a worker mid-partition: the partition is redelivered within 60 s and the output is exactly-once', opts, async () => {
   localRun();
-  const redis = await startRedis();
-  const p = project();
-  const workers = [worker(redis.url), worker(redis.url), worker(redis.url)];
-  const procs: Background[] = [...workers];
-  try {
+  await withRedis(async (redis, p, procs) => {
+    const workers = [worker(redis.url), worker(redis.url), worker(redis.url)];
+    procs.push(...workers);
     const run = background(['run', p.config, '--coordinator', redis.url, '--json']);
     procs.push(run);
     const victim = await firstStarted(workers);
@@ -60,19 +65,14 @@ test('kill -9 of a worker mid-partition: the partition is redelivered within 60 
     assert.equal(await victim.worker.exited, 137);
     assertSameAsLocal(p);
     assert.ok(!JSON.parse(run.stdout()).coordinator.workers.some((w: string) => w.endsWith(`-${victim.worker.pid}`)), 'the dead worker committed nothing');
-  } finally {
-    await killAll(procs);
-    await redis.stop();
-  }
+  });
 });
 
 test('a slow worker presumed dead finishes after its partition was redone: it commits nothing twice', opts, async () => {
   localRun();
-  const redis = await startRedis();
-  const p = project();
-  const workers = [worker(redis.url), worker(redis.url)];
-  const procs: Background[] = [...workers];
-  try {
+  await withRedis(async (redis, p, procs) => {
+    const workers = [worker(redis.url), worker(redis.url)];
+    procs.push(...workers);
     const run = background(['run', p.config, '--coordinator', redis.url, '--json']);
     procs.push(run);
     const slow = await firstStarted(workers);
@@ -85,18 +85,12 @@ test('a slow worker presumed dead finishes after its partition was redone: it co
     await slow.worker.waitFor(new RegExp(`partition ${slow.id} of \\d+ .*: (already committed by another worker|committed)`), 60_000, before);
     assert.equal(await run.exited, 0, run.stderr());
     assertSameAsLocal(p);
-  } finally {
-    await killAll(procs);
-    await redis.stop();
-  }
+  });
 });
 
 test('workers join late and leave mid-run: a worker told to stop finishes its partition first', opts, async () => {
   localRun();
-  const redis = await startRedis();
-  const p = project();
-  const procs: Background[] = [];
-  try {
+  await withRedis(async (redis, p, procs) => {
     const run = background(['run', p.config, '--coordinator', redis.url, '--json']);
     procs.push(run);
     await run.waitFor(/partitions queued on redis:\/\/127\.0\.0\.1:\d+/);
@@ -115,18 +109,12 @@ test('workers join late and leave mid-run: a worker told to stop finishes its pa
     assert.ok(committedIds(p).includes(leaving.id));
     assert.equal(await run.exited, 0, run.stderr());
     assertSameAsLocal(p);
-  } finally {
-    await killAll(procs);
-    await redis.stop();
-  }
+  });
 });
 
 test('Redis stopped mid-run: exit 1 with the reason, committed output intact; a rerun on a new Redis completes it', opts, async () => {
   localRun();
-  const redis = await startRedis();
-  const p = project();
-  const procs: Background[] = [];
-  try {
+  await withRedis(async (redis, p, procs) => {
     const workers = [worker(redis.url), worker(redis.url)];
     procs.push(...workers);
     const run = background(['run', p.config, '--coordinator', redis.url, '--set', 'execution.redisTimeout=2']);
@@ -156,18 +144,12 @@ test('Redis stopped mid-run: exit 1 with the reason, committed output intact; a 
     } finally {
       await again.stop();
     }
-  } finally {
-    await killAll(procs);
-    await redis.stop();
-  }
+  });
 });
 
 test('a coordinator killed with kill -9 and restarted resumes from the queue and the manifest', opts, async () => {
   localRun();
-  const redis = await startRedis();
-  const p = project();
-  const procs: Background[] = [];
-  try {
+  await withRedis(async (redis, p, procs) => {
     const workers = [worker(redis.url), worker(redis.url)];
     procs.push(...workers);
     const first = background(['run', p.config, '--coordinator', redis.url]);
@@ -184,10 +166,7 @@ test('a coordinator killed with kill -9 and restarted resumes from the queue and
     // Re-enqueueing was idempotent: no partition ran more often than it was redelivered.
     const starts = workers.flatMap((w) => [...w.stderr().matchAll(/partition (\d+) of \d+ .*: started$/gm)].map((m) => m[1]));
     assert.equal(new Set(starts).size, starts.length, `a partition was started twice: ${starts.sort()}`);
-  } finally {
-    await killAll(procs);
-    await redis.stop();
-  }
+  });
 });
 
 test('a worker started with --idle-exit leaves by itself (exit 0) once it has had nothing to do', opts, async () => {
@@ -203,10 +182,7 @@ test('a worker started with --idle-exit leaves by itself (exit 0) once it has ha
 });
 
 test('SIGINT stops the coordinator: exit 1, resumable, and its waiting partitions leave the queue', opts, async () => {
-  const redis = await startRedis();
-  const p = project();
-  const procs: Background[] = [];
-  try {
+  await withRedis(async (redis, p, procs) => {
     const run = background(['run', p.config, '--coordinator', redis.url]);
     procs.push(run);
     await run.waitFor(/partitions queued on/);
@@ -218,25 +194,16 @@ test('SIGINT stops the coordinator: exit 1, resumable, and its waiting partition
     procs.push(late);
     assert.equal(await late.exited, 0, late.stderr());
     assert.doesNotMatch(late.stderr(), /started/);
-  } finally {
-    await killAll(procs);
-    await redis.stop();
-  }
+  });
 });
 
 test('the error budget, judged on the counts workers report, stops a distributed run with exit 1', opts, async () => {
-  const redis = await startRedis();
-  const p = project();
-  const procs: Background[] = [];
-  try {
+  await withRedis(async (redis, p, procs) => {
     procs.push(worker(redis.url));
     const run = background(['run', p.config, '--coordinator', redis.url, '--set', 'execution.maxErrors=2']);
     procs.push(run);
     assert.equal(await run.exited, 1, run.stderr());
     assert.match(run.stderr(), /^error budget exceeded: \d+ records failed, more than maxErrors 2$/m);
     assert.ok(!fs.existsSync(path.join(p.out, '_SUCCESS')));
-  } finally {
-    await killAll(procs);
-    await redis.stop();
-  }
+  });
 });

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { checkCommitted, checkExactlyOnce, committedIds, makeProject, runSluice, startSluice, type Project } from '../helpers/faults.js';
+import { checkCommitted, checkExactlyOnce, committedIds, faultArgs, makeProject, runSluice, startSluice, type Project } from '../helpers/faults.js';
 
 /** Counts rows and predicted classes: integers only, so any merge order gives the same result. */
 const COUNTS = `
@@ -84,7 +84,7 @@ test('many partitions on 2 workers: the result equals one partition on one worke
 
 test('a worker that dies mid-partition: the retried partition counts once', async () => {
   const p = project('retry');
-  const r = await runSluice(['run', p.config], { SLUICE_FAULT: 'worker-exit:partition=4,attempts=1' });
+  const r = await runSluice(['run', p.config, ...faultArgs({ kind: 'worker-exit', partition: 4, attempts: 1 })]);
   assert.equal(r.status, 0, r.stderr);
   checkExactlyOnce(p);
   assert.deepEqual(readResult(p), reference);
@@ -92,7 +92,7 @@ test('a worker that dies mid-partition: the retried partition counts once', asyn
 
 test('kill -9 mid-run, then resume: committed partitions are not counted again', async () => {
   const p = project('resume');
-  const { child, done } = startSluice(['run', p.config], { SLUICE_FAULT: 'slow:ms=30' });
+  const { child, done } = startSluice(['run', p.config, ...faultArgs({ kind: 'slow', ms: 30 })]);
   while (committedIds(p).length < 4) await new Promise((res) => setTimeout(res, 10));
   child.kill('SIGKILL');
   await done;

@@ -1,20 +1,21 @@
 /**
  * Fault injection on real runs of the compiled CLI (issue 5): worker threads that exit or throw
  * mid-partition, storage writes that fail, an output beneath a regular file, an input file that
- * disappears after planning, and resume after all of them. Faults come from the test-only
- * `SLUICE_FAULT` hook (src/runtime/fault.ts); everything else is the real engine.
+ * disappears after planning, and resume after all of them. Faults are injected by the
+ * test's preload module (test/helpers/fault-preload.ts, through `execution.preload`); everything
+ * else is the real engine.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { checkCommitted, checkExactlyOnce, makeProject, runSluice } from '../helpers/faults.js';
+import { checkCommitted, checkExactlyOnce, faultArgs, makeProject, runSluice } from '../helpers/faults.js';
 
 const oneLine = (stderr: string) => stderr.split('\n').filter((l) => l && !l.startsWith('sluice: jsonl') && !l.startsWith('sluice: partition')).join('\n');
 
 test('a worker thread that exits mid-partition is replaced and the partition retried: exact output', async () => {
   const p = makeProject({ name: 'worker-exit' });
-  const r = await runSluice(['run', p.config, '--json'], { SLUICE_FAULT: 'worker-exit:partition=3,attempts=2' });
+  const r = await runSluice(['run', p.config, '--json', ...faultArgs({ kind: 'worker-exit', partition: 3, attempts: 2 })]);
   assert.equal(r.status, 0, r.stderr);
   // Two failed attempts, each reported with its backoff, then success on the third.
   assert.match(r.stderr, /partition 3 \(data\/input-\d\.jsonl bytes \d+-\d+\) attempt 1 failed: its worker thread exited \(code 70\); retrying in 200 ms/);
@@ -24,7 +25,7 @@ test('a worker thread that exits mid-partition is replaced and the partition ret
 
 test('a worker thread that keeps throwing: the run stops after maxAttempts with one line, committed output intact, rerun completes', async () => {
   const p = makeProject({ name: 'worker-throw' });
-  const r = await runSluice(['run', p.config, '--set', 'execution.maxAttempts=2'], { SLUICE_FAULT: 'worker-throw:partition=1' });
+  const r = await runSluice(['run', p.config, '--set', 'execution.maxAttempts=2', ...faultArgs({ kind: 'worker-throw', partition: 1 })]);
   assert.equal(r.status, 1, r.stderr);
   assert.match(
     oneLine(r.stderr),
@@ -40,7 +41,7 @@ test('a worker thread that keeps throwing: the run stops after maxAttempts with 
 
 test('a disk that fills up (ENOSPC at a chosen write): exit 1 naming the error, no partial part file, rerun completes exactly once', async () => {
   const p = makeProject({ name: 'enospc' });
-  const r = await runSluice(['run', p.config], { SLUICE_FAULT: 'write-error:partition=4,code=ENOSPC' });
+  const r = await runSluice(['run', p.config, ...faultArgs({ kind: 'write-error', partition: 4, code: 'ENOSPC' })]);
   assert.equal(r.status, 1, r.stderr);
   assert.match(oneLine(r.stderr), /^partition 4 \(.*\) failed after 3 attempts: ENOSPC: .* \(the disk is full\) \(\d+ of \d+ partitions are committed; run the same command again to resume\)$/);
   const { committed } = checkCommitted(p);
@@ -57,7 +58,7 @@ test('a disk that fills up (ENOSPC at a chosen write): exit 1 naming the error, 
 
 test('EACCES on the errors output of one partition: exit 1, the other output untouched', async () => {
   const p = makeProject({ name: 'eacces', files: 1 });
-  const r = await runSluice(['run', p.config, '--set', 'execution.maxAttempts=1'], { SLUICE_FAULT: 'write-error:partition=0,code=EACCES' });
+  const r = await runSluice(['run', p.config, '--set', 'execution.maxAttempts=1', ...faultArgs({ kind: 'write-error', partition: 0, code: 'EACCES' })]);
   assert.equal(r.status, 1, r.stderr);
   assert.match(oneLine(r.stderr), /^partition 0 \(.*\) failed after 1 attempt: EACCES: .* \(permission denied\)/);
   checkCommitted(p);
@@ -77,7 +78,7 @@ test('an output beneath a regular file: one clear line, exit 1, nothing written'
 test('an input file deleted between planning and reading: a clear run error, never a hang; the rerun refuses the changed input', async () => {
   const p = makeProject({ name: 'vanish' });
   const gone = path.join(p.dir, 'data/input-1.jsonl');
-  const r = await runSluice(['run', p.config, '--set', 'execution.maxAttempts=2'], { SLUICE_FAULT: `remove-after-plan:file=${gone}` });
+  const r = await runSluice(['run', p.config, '--set', 'execution.maxAttempts=2', ...faultArgs({ kind: 'remove-after-plan', file: gone })]);
   assert.equal(r.status, 1, r.stderr);
   assert.match(oneLine(r.stderr), /^partition \d+ \(data\/input-1\.jsonl bytes \d+-\d+\) failed after 2 attempts: ENOENT: no such file or directory/);
   checkCommitted(p);

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { ExampleType } from '../../stages/decode/tf-example/proto.js';
 import { frameRecord } from '../../src/core/tfrecord.js';
 import { ROOT, readParts } from '../helpers/cli.js';
-import { runSluice } from '../helpers/faults.js';
+import { faultArgs, runSluice } from '../helpers/faults.js';
 
 const BIG = 50 * 1024 * 1024;
 const ok = [5.1, 3.5, 1.4, 0.2];
@@ -165,7 +165,7 @@ for (const [name, c] of Object.entries({ jsonl, csv, tfrecord })) {
   test(`${name}: a file deleted between planning and reading is a clear run error (exit 1), never a hang`, async () => {
     const p = project(`${name}-vanish`, { ...c, files: { [Object.keys(c.files)[0]!]: c.files[Object.keys(c.files)[0]!]! } });
     const gone = path.join(p.dir, 'data', Object.keys(c.files)[0]!);
-    const r = await runSluice(['run', p.config, '--set', 'execution.maxAttempts=1'], { SLUICE_FAULT: `remove-after-plan:file=${gone}` });
+    const r = await runSluice(['run', p.config, '--set', 'execution.maxAttempts=1', ...faultArgs({ kind: 'remove-after-plan', file: gone })]);
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stderr, new RegExp(`^partition 0 \\(data/a-good\\.${name}\\) failed after 1 attempt: ENOENT: no such file or directory, open '${gone.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}'`, 'm'));
   });

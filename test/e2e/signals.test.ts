@@ -1,20 +1,20 @@
 /**
  * SIGINT and SIGTERM during a real run (issue 5, 4e; CONTRACT: stop taking partitions, commit
  * what is complete, exit 1 saying a rerun resumes), and a second SIGINT that quits at once. Each
- * signal is sent after the run's first commit; writes are slowed (test-only `slow` fault) so the
+ * signal is sent after the run's first commit; writes are slowed (the test-only `slow` fault, test/helpers/fault-preload.ts) so the
  * run is still going then. The rerun must complete it exactly once.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { checkCommitted, checkExactlyOnce, committedIds, makeProject, runSluice, startSluice, waitFor } from '../helpers/faults.js';
+import { checkCommitted, checkExactlyOnce, committedIds, faultArgs, makeProject, runSluice, startSluice, waitFor } from '../helpers/faults.js';
 
-const slow = { SLUICE_FAULT: 'slow:ms=60' };
+const slow = faultArgs({ kind: 'slow', ms: 60 });
 
 async function interrupted(signals: NodeJS.Signals[], name: string) {
   const p = makeProject({ name, edit: (c) => (c.execution.partitionBytes = 6000) });
-  const { child, done } = startSluice(['run', p.config], slow);
+  const { child, done } = startSluice(['run', p.config, ...slow]);
   await waitFor(() => committedIds(p).length > 0, 60_000, 'the first commit');
   for (const s of signals) {
     child.kill(s);

@@ -2,14 +2,16 @@
  * Shared by the fault-injection tests: a temp project (the quickstart's real Iris model, generated
  * JSONL input with known good and bad records), the CLI as a killable child process, and checks
  * of an output directory: every `part-*` file whole and matching its manifest entry, every input
- * record exactly once.
+ * record exactly once; `faultArgs` injects faults into a run (test/helpers/fault-preload.ts).
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CLI, ROOT } from './cli.js';
+import type { Fault } from './fault-preload.js';
 
 export interface Project {
   dir: string;
@@ -79,6 +81,20 @@ export function startSluice(args: string[], env: NodeJS.ProcessEnv = {}): { chil
   child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
   const done = new Promise<Finished>((resolve) => child.on('close', (status, signal) => resolve({ status, signal, stdout, stderr })));
   return { child, done };
+}
+
+/** The compiled fault-injection preload module (test/helpers/fault-preload.ts). */
+const FAULT_PRELOAD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fault-preload.js');
+
+/**
+ * `--set` arguments that make a run inject `faults` (see test/helpers/fault-preload.ts) through
+ * `execution.preload`, the hook users have too: nothing in src/ reads a test switch.
+ *
+ * @example
+ * await runSluice(['run', p.config, ...faultArgs({ kind: 'worker-exit', partition: 3, attempts: 2 })]);
+ */
+export function faultArgs(...faults: Fault[]): string[] {
+  return ['--set', `execution.preload=${JSON.stringify([{ module: FAULT_PRELOAD, options: { faults } }])}`];
 }
 
 /** Runs `sluice <args>` to the end (async, so the test process stays responsive). */

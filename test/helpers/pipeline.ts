@@ -22,7 +22,7 @@ export interface InProcessRun {
 export async function runInProcess(config: object, baseDir: string, extra: StageDefinition[] = []): Promise<InProcessRun> {
   const storage = createStorage();
   const graph = buildGraph({ file: `${baseDir}/pipeline.json`, baseDir, config: config as any }, createRegistry([...builtinStages, ...extra]), storage);
-  const planned = await graph.source.def.plan(graph.source.options, graph.source.ctx);
+  const planned = await graph.source.call.plan();
   const partitions = planned.map((p, id) => ({ ...p, id, of: planned.length }));
   const instances = await createInstances(graph);
   const results: PartitionResult[] = [];

@@ -92,6 +92,25 @@ test('module problems are config errors: one line each with its path, all at onc
   ]);
 });
 
+test('a user stage that leaves accepts/emits out gets them from its kind; one that states others is one config line (exit 2)', () => {
+  const dir0 = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-plugins-edges-'));
+  const stage = (extra: string) =>
+    `export default { kind: 'post', type: 'same', summary: 'passes predictions on', optionsSchema: { type: 'object', additionalProperties: false }, ${extra} create: () => ({ transform: (s) => s }) };\n`;
+  fs.writeFileSync(path.join(dir0, 'plain.mjs'), stage(''));
+  fs.writeFileSync(path.join(dir0, 'wrong.mjs'), stage("accepts: 'Instance', emits: 'Prediction',"));
+  const plain = setup([{ type: pathToFileURL(path.join(dir0, 'plain.mjs')).href }]);
+  const ok = sluice(['run', plain.file]);
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.equal(readParts(path.join(plain.dir, 'out/predictions')).length, 150);
+  const wrong = setup([{ type: pathToFileURL(path.join(dir0, 'wrong.mjs')).href }]);
+  const r = sluice(['validate', wrong.file]);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(
+    r.stderr,
+    /^\/post\/2\/type: module ".*wrong\.mjs": its post stage definition says it accepts Instance and emits Prediction, but a post stage accepts Prediction and emits Prediction \(leave accepts\/emits out: the kind fixes them\)$/m,
+  );
+});
+
 test('a prediction spec missing members is reported when the graph is built, naming them (exit 2)', () => {
   const spec = pathToFileURL(path.join(modules, 'incomplete-spec.js')).href;
   const { file } = setup([], { decode: { type: spec } });

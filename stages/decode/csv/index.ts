@@ -41,8 +41,6 @@ export default defineStage<CsvDecodeOptions>()({
   type: 'csv',
   summary: 'Decodes the features of CSV rows: a column per feature (a number or a JSON array), or several `columns`; empty cells are missing.',
   optionsSchema: csvDecodeSchema,
-  accepts: 'RawRecord',
-  emits: 'Instance',
   examples,
   features(options) {
     return options.features;

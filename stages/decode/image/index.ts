@@ -122,8 +122,6 @@ export default defineStage<ImageDecodeOptions>()({
   type: 'image',
   summary: 'Decodes JPEG/PNG images (bytes from source "files", or a base64 field) to a float32 feature [height, width, channels]: bilinear resize (stretch, crop or pad), grayscale/RGB/RGBA, scale, per-channel mean and std.',
   optionsSchema: imageDecodeSchema,
-  accepts: 'RawRecord',
-  emits: 'Instance',
   examples,
   features: (options) => ({ [options.feature]: { dtype: 'float32', shape: [options.size[0], options.size[1], options.channels] } }),
   check: async (options, ctx: StageContext) => optionProblems(options, ctx.path),

@@ -78,8 +78,6 @@ export default defineStage<JsonDecodeOptions>()({
   type: 'json',
   summary: 'Parses each record as JSON (an object, or as Vertex AI instances an array or a bare value) and decodes its features (dtype, shape, default).',
   optionsSchema: jsonDecodeSchema,
-  accepts: 'RawRecord',
-  emits: 'Instance',
   examples,
   features(options) {
     return options.features;

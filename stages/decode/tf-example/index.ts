@@ -58,8 +58,6 @@ export default defineStage<TfExampleDecodeOptions>()({
   type: 'tf-example',
   summary: 'Parses each record as a tf.train.Example and decodes its features (dtype float32/int32/int64/string/bytes, shape, default).',
   optionsSchema: tfExampleDecodeSchema,
-  accepts: 'RawRecord',
-  emits: 'Instance',
   examples,
   features: (options) => options.features,
   check: async (options, ctx) => checkFeatureSpecs(options.features, `${ctx.path}/features`),

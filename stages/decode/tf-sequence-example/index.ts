@@ -36,8 +36,6 @@ export default defineStage<TfExampleDecodeOptions>()({
   type: 'tf-sequence-example',
   summary: 'Parses each record as a tf.train.SequenceExample and decodes its context features as decode/tf-example does; feature lists are forwardable.',
   optionsSchema: tfExampleDecodeSchema,
-  accepts: 'RawRecord',
-  emits: 'Instance',
   examples,
   features: (options) => options.features,
   check: async (options, ctx) => checkFeatureSpecs(options.features, `${ctx.path}/features`),

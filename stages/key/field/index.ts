@@ -46,8 +46,6 @@ export default defineStage<FieldKeyOptions>()({
   type: 'field',
   summary: 'Keys each record by the value of one input field (a string or a number, or a one-element list of one, as tf.Example features are); a record without it is a Failure.',
   optionsSchema: fieldKeySchema,
-  accepts: 'Instance',
-  emits: 'KeyedInstance',
   examples: [{ field: 'id', forward: [] }, { field: 'key', forward: ['userId', 'movieId'] }, { field: 'id', forward: '*' }],
   forwards: (options) => forwardNames(options.forward),
   check: async (options, ctx) => forwardProblems(options.forward, ctx.path),

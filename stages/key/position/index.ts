@@ -68,8 +68,6 @@ export default defineStage<PositionKeyOptions>()({
   type: 'position',
   summary: 'Keys each record by its position: <source>:<index>, or <source>@<offset> in a split file.',
   optionsSchema: positionKeySchema,
-  accepts: 'Instance',
-  emits: 'KeyedInstance',
   examples: [{ forward: [] }, { forward: ['city', 'age'] }, { forward: '*' }],
   forwards: (options) => forwardNames(options.forward),
   check: async (options, ctx: StageContext) => forwardProblems(options.forward, ctx.path),

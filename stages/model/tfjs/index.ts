@@ -1,4 +1,4 @@
-import { WorkerResetError, bisect, defineStage, mapAsync, rechunk, isFailure, RecordError, toFailure, SluiceError, describeError, withTimeout, LeakGuard, liveTensors, setTensorMeter, type Chunk, type PartitionContext, type TransformInstance, type Failure, type Json, type KeyedInstance, type Prediction } from '../../../src/sdk.js';
+import { WorkerResetError, bisect, hookedPredict, defineStage, mapAsync, rechunk, isFailure, RecordError, toFailure, SluiceError, describeError, withTimeout, LeakGuard, liveTensors, setTensorMeter, type Chunk, type PartitionContext, type TransformInstance, type Failure, type Json, type KeyedInstance, type Prediction } from '../../../src/sdk.js';
 import { isStorageFailure } from '../../../src/storage/errors.js';
 import { backendProblem, backendReason, resolveBackend } from '../../../src/model/backend.js';
 import { checkSavedModel, describeSavedModel, isSavedModel, savedModelChoice } from './saved-model.js';
@@ -10,7 +10,7 @@ import { CONFIG_PATHS, checkFeatures } from '../../../src/model/features.js';
 import { hashModel } from '../../../src/model/fingerprint.js';
 import type { LoadedModel } from '../../../src/model/load.js';
 import { findNonFinite, nonFiniteMessage, nullNonFinite, type NonFiniteMode } from '../../../src/model/finite.js';
-import { injectedAbort, outOfMemory } from '../../../src/model/memory.js';
+import { outOfMemory } from '../../../src/model/memory.js';
 import { DEFAULT_BACKEND, DEFAULT_BATCH_SIZE, DEFAULT_LOAD_TIMEOUT_MS, DEFAULT_ON_NON_FINITE, tfjsSchema, type TfjsOptions } from './schema.js';
 
 let retries = 0;
@@ -55,8 +55,6 @@ export async function predictIsolating(
 ): Promise<Array<Prediction | Failure>> {
   return bisect<KeyedInstance, Prediction | Failure>(batch, {
     run: async (records) => {
-      const injected = injectedAbort(records.length);
-      if (injected) throw injected;
       const predictions = await predict(records);
       return records.map((r, i) => toPrediction(r, predictions[i]!));
     },
@@ -213,8 +211,6 @@ export default defineStage<TfjsOptions>()({
   summary:
     'Runs a TensorFlow.js LayersModel or GraphModel on batches of instances (backends wasm, cpu, tensorflow); a batch the model throws on is split in halves down to single records, so only the records that fail alone become Failures.',
   optionsSchema: tfjsSchema,
-  accepts: 'KeyedInstance',
-  emits: 'Prediction',
   examples: [{ uri: 'model/model.json', batchSize: 256, backend: 'auto', onNonFinite: 'fail' }],
   runtimeOptions: ['batchSize', 'loadTimeoutMs', 'batchTimeoutMs'],
 
@@ -290,13 +286,15 @@ export default defineStage<TfjsOptions>()({
     setTensorMeter(() => tf.memory().numTensors);
     const uri = ctx.resolve(options.uri);
     const common = { features: ctx.features, batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE, paths: { ...CONFIG_PATHS, model: ctx.path } };
-    const model = await loading(
+    const loaded = await loading(
       options,
       ctx,
       (await isSavedModel(ctx.storage, uri))
         ? import('../../../src/model/saved-model.js').then((m) => m.loadSavedModel(ctx.storage, uri, { ...common, ...savedModelChoice(options) }))
         : loadModel(ctx.storage, uri, { ...common, backend: options.backend ?? DEFAULT_BACKEND }),
     );
+    // Model calls go through the wrappers preload modules installed (wrapPredict), if any.
+    const model: LoadedModel = { ...loaded, predict: hookedPredict((records) => loaded.predict(records), { path: ctx.path, backend: loaded.backend }) };
     const onNonFinite = options.onNonFinite ?? DEFAULT_ON_NON_FINITE;
     const state: RunnerState = { batchSize: model.maxBatch, outOfMemory: 0, batchSizeSetting: `${ctx.path.slice(1).split('/').join('.')}.batchSize` };
     // Between batches the live tensors must be back where they were: the guard warns (once) if not.

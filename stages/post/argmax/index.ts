@@ -32,8 +32,6 @@ export default defineStage<ArgmaxOptions>()({
   type: 'argmax',
   summary: 'The best class per vector on the last axis: {"class": <label or index>, "score": <p>} (labels optional).',
   optionsSchema: argmaxSchema,
-  accepts: 'Prediction',
-  emits: 'Prediction',
   examples: [{}, { labels: ['negative', 'positive'] }],
   check: (options, ctx) => checkLabels(options.labels, ctx),
   describe: (options, ctx) => describeLabels(options.labels, ctx),

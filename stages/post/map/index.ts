@@ -33,8 +33,6 @@ export default defineStage<MapOptions>()({
   type: 'map',
   summary: 'Runs a user function from a module on every prediction: (prediction, {key, forward, args}) → new prediction; what it throws is a Failure naming the stage.',
   optionsSchema: mapSchema,
-  accepts: 'Prediction',
-  emits: 'Prediction',
   examples: [{ module: './to-stars.js', export: 'default', args: { max: 5 } }],
   async check(options, ctx) {
     try {

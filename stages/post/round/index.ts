@@ -7,8 +7,6 @@ export default defineStage<RoundOptions>()({
   type: 'round',
   summary: 'Rounds every number in the prediction to `digits` decimals (same shape).',
   optionsSchema: roundSchema,
-  accepts: 'Prediction',
-  emits: 'Prediction',
   examples: [{ digits: 4 }],
   // Same outputs, same classes.
   outputs: (_options, _ctx, upstream) => upstream,

@@ -20,8 +20,6 @@ export default defineStage<SelectOptions>()({
   type: 'select',
   summary: 'Keeps the named outputs of a multi-output model (an object by output name).',
   optionsSchema: selectSchema,
-  accepts: 'Prediction',
-  emits: 'Prediction',
   examples: [{ outputs: ['probabilities'] }],
   async check(options, ctx) {
     const outputs = await ctx.outputs?.();

@@ -47,8 +47,6 @@ export default defineStage<SoftmaxOptions>()({
   type: 'softmax',
   summary: 'Normalises each vector on the last axis with a numerically stable softmax (same shape).',
   optionsSchema: softmaxSchema,
-  accepts: 'Prediction',
-  emits: 'Prediction',
   examples: [{}],
   // Same outputs, same classes.
   outputs: (_options, _ctx, upstream) => upstream,

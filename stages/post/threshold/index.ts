@@ -13,8 +13,6 @@ export default defineStage<ThresholdOptions>()({
   type: 'threshold',
   summary: 'Turns every element into 1 when >= `value` (default 0.5), else 0 (same shape).',
   optionsSchema: thresholdSchema,
-  accepts: 'Prediction',
-  emits: 'Prediction',
   examples: [{ value: 0.5 }],
   create(options) {
     const cut = (x: number): number => (x >= options.value ? 1 : 0);

@@ -53,8 +53,6 @@ export default defineStage<TopkOptions>()({
   type: 'topk',
   summary: 'The k best classes per vector on the last axis: {"classes": [...], "scores": [...]}, highest first (labels optional).',
   optionsSchema: topkSchema,
-  accepts: 'Prediction',
-  emits: 'Prediction',
   examples: [{ k: 5 }, { k: 3, labels: ['setosa', 'versicolor', 'virginica'] }],
   check: (options, ctx) => checkLabels(options.labels, ctx),
   describe: (options, ctx) => describeLabels(options.labels, ctx),

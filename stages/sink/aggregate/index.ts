@@ -36,8 +36,6 @@ export default defineStage<AggregateSinkOptions>()({
   type: 'aggregate',
   summary: 'A user aggregation (a module with init, update, merge, result over a JSON state) of every prediction row: per-partition states committed with the partitions, merged once into <name>.json and printed at the end of the run.',
   optionsSchema: aggregateSinkSchema,
-  accepts: 'Prediction',
-  emits: 'Rows',
   examples: [{ uri: 'out/aggregates', module: './class-counts.js', name: 'class-counts' }],
   outputDir: (options, ctx) => ctx.resolve(options.uri),
   // The module loads and its empty state is plain JSON: a config error before any record is read.

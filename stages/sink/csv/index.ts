@@ -101,8 +101,6 @@ export default defineStage<CsvSinkOptions>()({
   type: 'csv',
   summary: 'Writes CSV with a header (key, forwarded fields, prediction columns; arrays as JSON text, one column per output of an object).',
   optionsSchema: csvSinkSchema,
-  accepts: 'Prediction',
-  emits: 'Rows',
   examples: [{ uri: 'out/predictions', delimiter: ',', compression: 'none' }, { uri: 'out/predictions.tsv', delimiter: '\t', compression: 'gzip' }],
   outputDir: (options, ctx) => ctx.resolve(options.uri),
   create(options, ctx) {

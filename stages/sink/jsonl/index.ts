@@ -35,8 +35,6 @@ export default defineStage<JsonlSinkOptions>()({
   type: 'jsonl',
   summary: 'Writes one JSON object per line ({"key", <forwarded fields…>, "prediction"}), one file per partition, optionally gzip; format "vertex" writes Vertex AI\'s prediction.results-* / prediction.errors_stats-* files and rows.',
   optionsSchema: jsonlSinkSchema,
-  accepts: 'Prediction',
-  emits: 'Rows',
   examples: [
     { uri: 'out/predictions', compression: 'none', format: 'sluice' },
     { uri: 'out/predictions', compression: 'gzip', format: 'sluice' },

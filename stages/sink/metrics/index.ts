@@ -73,8 +73,6 @@ export default defineStage<MetricsSinkOptions>()({
   summary:
     'Evaluates predictions against a forwarded label (binary, multiclass, regression), overall and per slice: exact AUCs, curves, calibration, per-class metrics, from mergeable per-partition states merged into metrics.json, metrics.html and a table at the end of the run.',
   optionsSchema: metricsSinkSchema,
-  accepts: 'Prediction',
-  emits: 'Rows',
   examples: [
     { ...DEFAULTS, uri: 'out/metrics', label: 'image_class', task: 'multiclass', metrics: ['accuracy', 'topKAccuracy', 'logLoss', 'confusionMatrix'], topK: 3 },
     { ...DEFAULTS, uri: 'out/metrics', label: 'clicked', task: 'binary', slices: [['country'], ['country', 'device']] },

@@ -114,8 +114,6 @@ export default defineStage<ParquetSinkOptions>()({
   type: 'parquet',
   summary: 'Writes Parquet files (key, forwarded fields with their types, prediction as a list column or one column per output), one per partition, in bounded row groups.',
   optionsSchema: parquetSinkSchema,
-  accepts: 'Prediction',
-  emits: 'Rows',
   examples: [
     { uri: 'out/predictions', rowGroupRows: 10000, compression: 'snappy' },
     { uri: 'out/predictions', rowGroupRows: 1000, compression: 'none' },

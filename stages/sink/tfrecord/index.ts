@@ -110,8 +110,6 @@ export default defineStage<TfrecordSinkOptions>()({
   type: 'tfrecord',
   summary: 'Writes one tf.train.Example per row (key, forwarded fields, prediction as float_list) to TFRecord files, one per partition, optionally gzip.',
   optionsSchema: tfrecordSinkSchema,
-  accepts: 'Prediction',
-  emits: 'Rows',
   examples: [{ uri: 'out/predictions', compression: 'none' }, { uri: 'out/predictions', compression: 'gzip' }],
   outputDir: (options, ctx) => ctx.resolve(options.uri),
   create(options, ctx) {

@@ -323,8 +323,6 @@ export default defineStage<CsvSourceOptions>()({
   type: 'csv',
   summary: 'Reads CSV files with a header row (quoted fields may hold delimiters and line breaks); large files are split on record boundaries.',
   optionsSchema: csvSourceSchema,
-  accepts: 'Partition',
-  emits: 'RawRecord',
   examples: [{ uri: 'data/houses.csv', delimiter: ',', quote: '"' }, { uri: 'data/*.tsv', delimiter: '\t', quote: '' }],
   async check(options, ctx) {
     return [...dialectProblems(options, ctx.path), ...(await checkInput(options.uri, ctx))];

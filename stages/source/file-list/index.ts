@@ -112,8 +112,6 @@ export default defineStage<FileListSourceOptions>()({
   type: 'file-list',
   summary: 'Reads the inputs named in a list file (one URI per line: local, s3://, gs://), each by the source of its type (format, or its extension).',
   optionsSchema: fileListSourceSchema,
-  accepts: 'Partition',
-  emits: 'RawRecord',
   examples: [{ uri: 'inputs.txt' }, { uri: 's3://bucket/batch/inputs.txt', format: 'csv', options: { delimiter: ';' } }],
   async check(options, ctx) {
     try {

@@ -103,8 +103,6 @@ export default defineStage<FilesSourceOptions>()({
   type: 'files',
   summary: 'One record per file (its bytes, with fields path, name and size), e.g. images for decode type "image"; whole files grouped into partitions by size.',
   optionsSchema: filesSourceSchema,
-  accepts: 'Partition',
-  emits: 'RawRecord',
   examples: [{ uri: 'photos/' }, { uri: 'photos/**/*.{jpg,jpeg,png}' }],
   check: (options, ctx) => checkInput(options.uri, ctx),
   plan: (options, ctx) => planFiles(options.uri, ctx),

@@ -160,8 +160,6 @@ export default defineStage<JsonlSourceOptions>()({
   type: 'jsonl',
   summary: 'Reads JSON Lines files, plain or gzip (one record per line, blank lines skipped); large plain files are split into line-aligned byte ranges.',
   optionsSchema: jsonlSourceSchema,
-  accepts: 'Partition',
-  emits: 'RawRecord',
   examples: [{ uri: 'data/ratings-*.jsonl' }, { uri: 'data/' }],
   check: (options, ctx) => checkInput(options.uri, ctx),
   plan: (options, ctx) =>

@@ -218,8 +218,6 @@ export default defineStage<ParquetSourceOptions>()({
   summary:
     'Reads Parquet files (hyparquet, ranged reads), one partition per row group; each row is a record of fields for decode type "json" (int64 beyond 2^53 as strings, dates ISO, bytes base64).',
   optionsSchema: parquetSourceSchema,
-  accepts: 'Partition',
-  emits: 'RawRecord',
   examples: [{ uri: 'data/*.parquet' }, { uri: 'data/train.parquet', columns: ['id', 'pixels'] }],
   async check(options, ctx) {
     const missing = await checkInput(options.uri, ctx);

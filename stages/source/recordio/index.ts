@@ -189,8 +189,6 @@ export default defineStage<RecordioSourceOptions>()({
   type: 'recordio',
   summary: 'Reads ElasticDL RecordIO files (chunks of length-prefixed records; none, snappy or gzip; CRC32 checked); large files are split into ranges of whole chunks.',
   optionsSchema: recordioSourceSchema,
-  accepts: 'Partition',
-  emits: 'RawRecord',
   examples: [{ uri: 'data/*.recordio' }],
   check: (options, ctx) => checkInput(options.uri, ctx),
   plan: (options, ctx) => planByteRanges(options.uri, ctx, (file, bytes) => chunkBoundaries(ctx.storage, file, bytes)),

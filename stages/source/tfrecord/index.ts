@@ -98,8 +98,6 @@ export default defineStage<TfrecordSourceOptions>()({
   type: 'tfrecord',
   summary: 'Reads TFRecord files (plain or gzip, CRCs verified); large plain files are split into byte ranges at record starts found from the record headers; a bad record is a Failure, a corrupt length or cut tail ends that file with one.',
   optionsSchema: tfrecordSourceSchema,
-  accepts: 'Partition',
-  emits: 'RawRecord',
   examples: [
     { uri: 'data/train-*.tfrecord.gz', compression: 'auto', verifyCrc: true, index: 'auto' },
     { uri: 'data/mnist.tfrecord', compression: 'none', verifyCrc: true, index: 'auto' },
