@@ -2,13 +2,6 @@ import { finished, pipeline } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import type { Row, RowWriter } from './stage.js';
 
-/**
- * Characters of text held before a write (32 Ki): measured, a JSONL batch of 256 small rows is
- * ~8 KB, and writing each as it comes cost ~0.2 µs a record in stream and disk writes; holding
- * more than this would let a sink's queue pass its high-water mark by more than one batch.
- */
-const COALESCE_CHARS = 32 * 1024;
-
 /** How a text sink writes its partition file: plain, or gzip-compressed on the way out. */
 export type Compression = 'none' | 'gzip';
 
@@ -21,8 +14,6 @@ export type Compression = 'none' | 'gzip';
  *   so a fast producer waits for the disk instead of buffering without bound.
  * - `end()` ends the stream and resolves once it has finished (the file is complete), or
  *   rejects with the stream's error; calling it again returns the same promise.
- * - Text of batches smaller than 32 Ki characters is held and written together (binary batches
- *   are written as they come); `end()` writes what is held first.
  * - `abort()` destroys the stream: the staged output is abandoned, never committed.
  * - A stream error rejects the pending and every later `write`.
  * - `compression: 'gzip'` puts a zlib gzip stream in front of `out`; backpressure and errors
@@ -69,15 +60,6 @@ export function createRowWriter(
   // The error is reported by write/end; this keeps an unawaited rejection from crashing Node.
   done.catch(() => undefined);
 
-  // Text of small batches is held and written in pieces of about COALESCE_CHARS: one stream
-  // write (and one disk write) per piece instead of per batch of a few kilobytes.
-  let held = '';
-  const flush = (): boolean => {
-    const text = held;
-    held = '';
-    return text.length === 0 || target.write(text);
-  };
-
   let ending: Promise<void> | undefined;
   return {
     write(rows) {
@@ -91,21 +73,12 @@ export function createRowWriter(
         // A promise either way, so callers handle a bad batch like a failed write.
         return Promise.reject(err);
       }
-      if (typeof text === 'string') {
-        held += text;
-        if (held.length < COALESCE_CHARS || flush()) return;
-      } else {
-        const flushed = flush();
-        if ((text.length === 0 || target.write(text)) && flushed) return;
-      }
+      if (text.length === 0 || target.write(text)) return;
       return new Promise<void>((resolve, reject) => waiting.push({ resolve, reject }));
     },
     end() {
       ending ??= (async () => {
-        if (!error) {
-          flush();
-          target.end();
-        }
+        if (!error) target.end();
         await done;
       })();
       return ending;

@@ -1,14 +1,10 @@
 /**
  * The record path's fast paths keep their behaviour (docs/performance.md): integers beyond 2^53
- * found from the parsed value rather than the text, and small text batches held by row writers.
+ * are found from the parsed value rather than the text.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { parseJsonExact, stringifyExact } from '../../src/core/exact-json.js';
-import { createRowWriter } from '../../src/core/row-writer.js';
 
 test('parseJsonExact: large floats and long fractions stay plain numbers; unsafe integers anywhere become bigints', () => {
   // Long fractions (17 digits, as JSON.stringify writes floats) and large floats are not integer tokens.
@@ -34,36 +30,4 @@ test('parseJsonExact: a deeply nested record is walked without recursion', () =>
   let v = parseJsonExact(text);
   for (let d = 0; d < depth; d++) v = (v as unknown[])[0];
   assert.equal(v, 12345678901234567890n);
-});
-
-function tempFile(): string {
-  return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-row-writer-')), 'out.jsonl');
-}
-
-test('createRowWriter: small batches are held and written together, in order, and end() writes what is held', async () => {
-  const file = tempFile();
-  const out = fs.createWriteStream(file);
-  let writes = 0;
-  const write = out.write.bind(out);
-  out.write = ((chunk: any, ...rest: any[]) => (writes++, write(chunk, ...rest))) as typeof out.write;
-  const writer = createRowWriter(out, (rows) => rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
-  const expected: string[] = [];
-  for (let i = 0; i < 5000; i++) {
-    const row = { key: i, prediction: [i / 7] };
-    expected.push(JSON.stringify(row));
-    await writer.write([row]);
-  }
-  assert.ok(writes < 20, `5000 one-row batches (~150 KB) took ${writes} stream writes`);
-  await writer.end();
-  assert.deepEqual(fs.readFileSync(file, 'utf8').split('\n').slice(0, -1), expected);
-});
-
-test('createRowWriter: abort() drops held text and the output is destroyed; a later write rejects', async () => {
-  const file = tempFile();
-  const out = fs.createWriteStream(file);
-  const writer = createRowWriter(out, (rows) => rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
-  await writer.write([{ key: 'a', prediction: 1 }]);
-  writer.abort!();
-  await assert.rejects(async () => writer.write([{ key: 'b', prediction: 2 }]), /aborted/);
-  assert.equal(out.destroyed, true);
 });
