@@ -5,7 +5,10 @@ import { randomBytes } from 'node:crypto';
  * 12345678901234567000, and Node 20 offers no way to see a number's source text, so a line
  * that could hold such an integer (a run of 16 or more digits: 2^53 has 16) takes a slow path:
  * each integer token outside strings that is not a safe integer becomes a marked string before
- * parsing and a `bigint` after. Every other line is parsed by `JSON.parse` alone, at its speed.
+ * parsing and a `bigint` after. Every other line is parsed by `JSON.parse` alone, at its speed:
+ * whether a line needs the slow path is told from the parsed value (an integer beyond 2^53 parses
+ * to a number of magnitude at least 2^53), not by scanning its text, which cost as much as 40%
+ * of the parse on float-heavy lines (docs/performance.md).
  * On the way out, `stringifyExact` writes a bigint as a bare JSON number with its digits.
  */
 
@@ -25,22 +28,51 @@ const TOKENS = /"(?:[^"\\]|\\.)*"|(?<![\d.eE+-])-?\d{16,}(?![.eE\d])/g;
  * parseJsonExact('{"id":12345678901234567890,"x":1}') // { id: 12345678901234567890n, x: 1 }
  */
 export function parseJsonExact(text: string): unknown {
-  if (!/\d{16}/.test(text)) return JSON.parse(text);
+  const parsed: unknown = JSON.parse(text);
+  if (!holdsUnsafeNumber(parsed)) return parsed;
   let marked = 0;
   const rewritten = text.replace(TOKENS, (token) => {
     if (token.charCodeAt(0) === 34 || Number.isSafeInteger(Number(token))) return token;
     marked++;
     return `"${MARK_TEXT}${token}"`;
   });
-  if (marked === 0) return JSON.parse(text);
-  let value: unknown;
-  try {
-    value = JSON.parse(rewritten);
-  } catch {
-    // Invalid JSON: report the error (and its position) of the text as the user wrote it.
-    return JSON.parse(text);
+  // A large float (1e300, 12345678901234567890.5) is no integer token: the plain parse was exact.
+  if (marked === 0) return parsed;
+  return unmark(JSON.parse(rewritten));
+}
+
+/** 2^53: every number of at least this magnitude came from a token that may have lost digits. */
+const UNSAFE = 9007199254740992;
+
+/**
+ * True when a parsed JSON value holds a number of magnitude 2^53 or more anywhere: only then
+ * can an integer token have lost digits. Iterative, so deep nesting cannot overflow it; a
+ * record's numbers are each looked at once, which costs far less than scanning its text.
+ */
+function holdsUnsafeNumber(value: unknown): boolean {
+  if (typeof value === 'number') return value >= UNSAFE || value <= -UNSAFE;
+  if (value === null || typeof value !== 'object') return false;
+  const stack: object[] = [value];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) {
+        const v: unknown = node[i];
+        if (typeof v === 'number') {
+          if (v >= UNSAFE || v <= -UNSAFE) return true;
+        } else if (v !== null && typeof v === 'object') stack.push(v);
+      }
+    } else {
+      const holder = node as Record<string, unknown>;
+      for (const k in holder) {
+        const v = holder[k];
+        if (typeof v === 'number') {
+          if (v >= UNSAFE || v <= -UNSAFE) return true;
+        } else if (v !== null && typeof v === 'object') stack.push(v);
+      }
+    }
   }
-  return unmark(value);
+  return false;
 }
 
 function fromMark(v: unknown): unknown {

@@ -60,9 +60,22 @@ function checkNumber(c: Compiled, x: number, at: string): void {
   }
 }
 
+/**
+ * Whether `x` fits the feature's dtype (finite, in range, whole for int32) without building a
+ * message: the per-element test of the hot path. NaN fails every comparison. Only a value that
+ * fails goes to `checkNumber`, for its message (a message string per element cost more than
+ * the rest of the feature's decoding: docs/performance.md).
+ */
+function numberFits(c: Compiled, x: number): boolean {
+  return c.spec.dtype === 'int32' ? x >= I32_MIN && x <= I32_MAX && Math.floor(x) === x : x >= -F32_MAX && x <= F32_MAX;
+}
+
 /** A CSV cell as a number, strictly: no empty or blank cell, no trailing junk (`Number`, not `parseFloat`). */
-function cellNumber(c: Compiled, cell: string, at: string): number {
+function cellNumber(c: Compiled, cell: string, column?: string): number {
   const x = +cell;
+  // A good number: `+cell` in range and no blank cell read as 0 (the message is built only for a bad cell).
+  if (numberFits(c, x) && (x !== 0 || cell.trim() !== '')) return x;
+  const at = column === undefined ? '' : ` in column "${column}"`;
   // `+" "` is 0 and `+"abc"` is NaN: tell blanks and words from real zeros and NaNs.
   if ((x === 0 && cell.trim() === '') || (x !== x && cell.trim() !== 'NaN')) {
     throw new RecordError('not-numeric', `feature "${c.name}": expected a number${at}, got ${shown(cell)}`);
@@ -79,7 +92,7 @@ function fillNumbers(c: Compiled, v: unknown, out: Float32Array | Int32Array, po
   // An integer beyond 2^53 kept exact for keys (core/exact-json.ts) is, as a feature, the number JSON.parse would give.
   if (typeof v === 'bigint') v = Number(v);
   if (typeof v === 'number') {
-    checkNumber(c, v, top ? '' : ` at element ${pos}`);
+    if (!numberFits(c, v)) checkNumber(c, v, top ? '' : ` at element ${pos}`);
     if (pos < out.length) out[pos] = v;
     return pos + 1;
   }
@@ -122,7 +135,7 @@ function fromJson(c: Compiled, v: unknown): FeatureValue {
     for (; i < v.length; i++) {
       const x = v[i];
       if (typeof x !== 'number') break;
-      checkNumber(c, x, ` at element ${i}`);
+      if (!numberFits(c, x)) checkNumber(c, x, ` at element ${i}`);
       out[i] = x;
     }
     if (i === v.length) return out;
@@ -146,7 +159,7 @@ function fromCell(c: Compiled, cell: string): FeatureValue {
     return fromJson(c, parsed);
   }
   if (c.spec.dtype === 'string') return fromJson(c, cell);
-  const x = cellNumber(c, cell, '');
+  const x = cellNumber(c, cell);
   if (c.size !== 1) throw shapeError(c, 1);
   const out = c.spec.dtype === 'int32' ? new Int32Array(1) : new Float32Array(1);
   out[0] = x;
@@ -167,7 +180,7 @@ function fromColumns(c: Compiled, fields: Record<string, unknown>, columns: stri
     }
     const text = String(cell);
     if (c.spec.dtype === 'string') (out as string[])[i] = text;
-    else (out as Float32Array | Int32Array)[i] = cellNumber(c, text, ` in column "${columns[i]}"`);
+    else (out as Float32Array | Int32Array)[i] = cellNumber(c, text, columns[i]);
   }
   return out;
 }

@@ -1,7 +1,7 @@
 import { defineStage, mapRecords, parseJsonExact, RecordError, toFailure, describeError, checkFeatureSpecs, compileFeatures, type FeatureValue, type Failure, type Instance, type RawRecord } from '../../../src/sdk.js';
 import { checkNesting } from '../../../src/core/nesting.js';
 import { jsonDecodeSchema, type JsonDecodeOptions } from './schema.js';
-import { instanceProblems, instanceView, type InstanceView } from './instances.js';
+import { instanceProblems, instanceView, type ViewFunction } from './instances.js';
 
 /** The top-level scalar fields of a record too deep to carry on: enough for the key stage to key its Failure. */
 function scalarFields(object: Record<string, unknown>): Record<string, unknown> {
@@ -21,7 +21,7 @@ function scalarFields(object: Record<string, unknown>): Record<string, unknown> 
 export function decodeJsonRecord(
   record: RawRecord,
   decode: (fields: Record<string, unknown>) => Record<string, FeatureValue>,
-  view: (value: unknown) => InstanceView = objectsOnly,
+  view: ViewFunction = objectsOnly,
 ): Instance | Failure {
   const text = typeof record.raw === 'string' ? record.raw : Buffer.from(record.raw.buffer, record.raw.byteOffset, record.raw.byteLength).toString('utf8');
   // A source that parsed its rows itself (parquet) hands over `fields`: no JSON text to parse.
@@ -39,20 +39,24 @@ export function decodeJsonRecord(
   } catch (err) {
     return toFailure('decode', { ...record, fields: object ? scalarFields(object) : undefined }, err);
   }
-  let instance: InstanceView;
-  try {
-    instance = view(value);
-  } catch (err) {
-    // An object that cannot become an instance (an included field missing) can still be keyed.
-    return toFailure('decode', { ...record, fields: object }, err);
+  // The common case, an object taken as it is, needs no view object per record.
+  let from = object;
+  let fields = object;
+  if (!object || !view.objectsAsIs) {
+    try {
+      ({ decode: from, fields } = view(value));
+    } catch (err) {
+      // An object that cannot become an instance (an included field missing) can still be keyed.
+      return toFailure('decode', { ...record, fields: object }, err);
+    }
   }
   let features: Record<string, FeatureValue>;
   try {
-    features = decode(instance.decode);
+    features = decode(from!);
   } catch (err) {
-    return toFailure('decode', { ...record, fields: instance.fields }, err);
+    return toFailure('decode', { ...record, fields }, err);
   }
-  return { source: record.source, index: record.index, offset: record.offset, raw: record.raw, fields: instance.fields, features };
+  return { source: record.source, index: record.index, offset: record.offset, raw: record.raw, fields: fields!, features };
 }
 
 const objectsOnly = instanceView({ instanceType: 'object' }, []);

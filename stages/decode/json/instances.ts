@@ -18,6 +18,9 @@ export interface InstanceView {
   fields: Record<string, unknown>;
 }
 
+/** An instance view; `objectsAsIs`: an object instance is its own `decode` and `fields` (no filter), so callers may skip the call. */
+export type ViewFunction = ((value: unknown) => InstanceView) & { objectsAsIs?: boolean };
+
 function typeName(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
 }
@@ -38,7 +41,7 @@ function typeName(v: unknown): string {
  * const view = instanceView({ instanceType: 'auto' }, ['a', 'b']);
  * view([1, 2]) // { decode: { a: 1, b: 2 }, fields: { instance: [1, 2] } }
  */
-export function instanceView(options: InstanceOptions, features: string[]): (value: unknown) => InstanceView {
+export function instanceView(options: InstanceOptions, features: string[]): ViewFunction {
   const { instanceType } = options;
   const included = options.includedFields?.length ? options.includedFields : undefined;
   const excluded = options.excludedFields?.length ? new Set(options.excludedFields) : undefined;
@@ -62,7 +65,7 @@ export function instanceView(options: InstanceOptions, features: string[]): (val
     return out;
   };
 
-  return (value) => {
+  const view: ViewFunction = (value) => {
     if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
       const object = value as Record<string, unknown>;
       if (instanceType !== 'array') return { decode: filtered(object), fields: object };
@@ -80,6 +83,8 @@ export function instanceView(options: InstanceOptions, features: string[]): (val
     const wanted = instanceType === 'array' ? 'a JSON array or object' : features.length === 1 ? 'a JSON object, array or value' : `a JSON object or array (${features.length} features)`;
     throw new RecordError('bad-json', `expected ${wanted}, got ${typeName(value)}`);
   };
+  view.objectsAsIs = instanceType !== 'array' && !included && !excluded;
+  return view;
 }
 
 /** Config problems of the instance options: Vertex allows `includedFields` or `excludedFields`, not both. */
