@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SluiceError, describeIoError } from '../core/errors.js';
 import type { Partition } from '../core/types.js';
 import type { LoadedConfig } from '../config/load.js';
+import { LiveCounters } from './counts.js';
 import { isWorkerReset, type WorkerResetError } from '../core/worker-reset.js';
 import type { PartitionResult } from './partition.js';
 import { partitionWhere as where } from './commit.js';
@@ -75,7 +76,7 @@ function attemptError(err: unknown): string {
 export async function attemptPartition(
   pool: PartitionPool,
   partition: Partition,
-  task: Omit<PartitionTask, 'partition' | 'attempt' | 'slot' | 'skipped' | 'hung'>,
+  task: Omit<PartitionTask, 'partition' | 'attempt' | 'slot' | 'skipped' | 'hung' | 'attemptCounters'>,
   policy: AttemptPolicy,
   runSignal: AbortSignal,
 ): Promise<PartitionResult | undefined> {
@@ -85,6 +86,7 @@ export async function attemptPartition(
   let resets = 0;
   for (let n = 1; ; n++) {
     const slot = new AttemptSlot();
+    const mine = new LiveCounters();
     const stop = new AbortController();
     const { skipped, hung } = hangs.plan(policy.stagePaths);
     const watch = setInterval(() => {
@@ -92,8 +94,12 @@ export async function attemptPartition(
       if (why) stop.abort(why);
     }, policy.checkEveryMs ?? 50);
     try {
-      return await pool.run({ ...task, partition, attempt: n, slot: slot.buffer, skipped, hung }, { signal: AbortSignal.any([runSignal, stop.signal]) });
+      return await pool.run({ ...task, partition, attempt: n, slot: slot.buffer, skipped, hung, attemptCounters: mine.buffer }, { signal: AbortSignal.any([runSignal, stop.signal]) });
     } catch (err) {
+      // Its records will be read again: take back what a terminated thread could not (a thread
+      // that failed on its own took its counts back already, leaving zeros here).
+      const left = mine.snapshot();
+      new LiveCounters(task.counters).subtract({ ...left, bytes: left.bytesRead });
       if (runSignal.aborted) return undefined;
       const reason: unknown = stop.signal.aborted ? stop.signal.reason : err;
       if (reason instanceof AttemptTimeout && reason.call) {

@@ -32,12 +32,18 @@ export class LiveCounters {
   readonly buffer: SharedArrayBuffer;
   private readonly view: BigInt64Array;
 
-  constructor(buffer?: SharedArrayBuffer) {
+  /**
+   * `attempt`: the counters of one partition attempt, bumped alongside the run's. A thread the
+   * coordinator terminates (a hung call) cannot take back what it counted; the coordinator takes
+   * back what is left in the attempt's counters instead (see attempts.ts).
+   */
+  constructor(buffer?: SharedArrayBuffer, private readonly attempt?: LiveCounters) {
     this.buffer = buffer ?? new SharedArrayBuffer(4 * 8);
     this.view = new BigInt64Array(this.buffer);
   }
 
   add(read: number, written: number, failed: number, bytes = 0): void {
+    this.attempt?.add(read, written, failed, bytes);
     if (read) Atomics.add(this.view, 0, BigInt(read));
     if (written) Atomics.add(this.view, 1, BigInt(written));
     if (failed) Atomics.add(this.view, 2, BigInt(failed));

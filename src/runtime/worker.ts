@@ -23,6 +23,8 @@ export interface PartitionTask {
   runId: string;
   attempt: number;
   counters: SharedArrayBuffer;
+  /** This attempt's own counters (counts.ts): what the coordinator takes back if the attempt is abandoned. */
+  attemptCounters?: SharedArrayBuffer;
   /** The attempt's watchdog slot (see watchdog.ts), read by the coordinator. */
   slot?: SharedArrayBuffer;
   /** Calls that hung on earlier attempts as often as allowed: their records fail instead of running. */
@@ -79,7 +81,7 @@ export default async function runTask(task: PartitionTask): Promise<PartitionRes
       runId: task.runId,
       attempt: task.attempt,
       signal: new AbortController().signal,
-      counters: new LiveCounters(task.counters),
+      counters: new LiveCounters(task.counters, task.attemptCounters ? new LiveCounters(task.attemptCounters) : undefined),
       slot: task.slot ? new AttemptSlot(task.slot) : undefined,
       skipped: task.skipped,
       hung: task.hung,

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { HANG_LAYER_ENV, HANG_VALUE, saveHangModel } from '../helpers/hang-model.js';
 import tfjsStage from '../../stages/model/tfjs/index.js';
 import { testContext } from '../helpers/run-stage.js';
-import { runSluice } from '../helpers/faults.js';
+import { runNode, runSluice } from '../helpers/faults.js';
 
 const POISON = HANG_VALUE;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-timeouts-'));
@@ -77,6 +77,22 @@ test('a batch that never returns (a synchronous loop on one record): narrowed at
   assert.deepEqual(summary.counts.failedByCode, { timeout: 1 });
   // Bounded: 5 timeouts of 2.5 s, each followed by a fresh thread that loads the model again.
   assert.ok(Date.now() - started < 120_000, `${Date.now() - started} ms`);
+});
+
+test('the live record count takes back what a terminated attempt had read: progress never counts a record twice', async () => {
+  // A terminated thread cannot take back its own counts; the coordinator does (attempts.ts).
+  const root = writeProject('progress', { batchTimeoutMs: 2500 }, { maxAttempts: 2 });
+  const index = new URL('../../src/index.js', import.meta.url).href;
+  const script = `import { run } from ${JSON.stringify(index)};
+let max = 0;
+const progress = { start() {}, update(s) { max = Math.max(max, s.read); }, stop() {} };
+const summary = await run(${JSON.stringify(path.join(root, 'pipeline.json'))}, { progress });
+console.log(JSON.stringify({ max, read: summary.counts.read }));`;
+  const r = await runNode(['--input-type=module', '-e', script], withLayer);
+  assert.equal(r.status, 0, r.stderr);
+  const { max, read } = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  assert.equal(read, 400);
+  assert.ok(max <= 400, `progress counted ${max} records read of 400`);
 });
 
 test('a partition past execution.partitionTimeoutMs is terminated and retried; after maxAttempts the run fails with one line', async () => {

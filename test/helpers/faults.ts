@@ -74,7 +74,16 @@ export interface Finished {
 
 /** Starts `sluice <args>` as a child process (not waited for): it can be signalled or killed. */
 export function startSluice(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<Finished> } {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: path.parse(ROOT).root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return startNode([CLI, ...args], env);
+}
+
+/** Runs `node <args>` (e.g. a script using the library) to the end, as `runSluice` does. */
+export function runNode(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Finished> {
+  return startNode(args, env).done;
+}
+
+function startNode(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; done: Promise<Finished> } {
+  const child = spawn(process.execPath, args, { cwd: path.parse(ROOT).root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (s: string) => (stdout += s));
