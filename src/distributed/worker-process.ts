@@ -13,7 +13,9 @@ import { startPool, type PartitionPool } from '../runtime/pool.js';
 import { storageFor, type Storage } from '../storage/index.js';
 import { buildGraph } from '../graph/build.js';
 import { loadRegistry } from '../graph/plugins.js';
-import { sinkCommits, type SinkCommits } from '../runtime/sink-commits.js';
+import { sinkCommits } from '../runtime/sink-commits.js';
+import { attemptPartition, type AttemptPolicy } from '../runtime/attempts.js';
+import type { Graph } from '../graph/build.js';
 import { builtinStages } from '../../stages/index.js';
 import { partitionWhere, type PartitionJob, type PartitionOutcome } from './jobs.js';
 import { QUEUE_NAME, RedisWatch, bullConnection, printableUrl, within } from './redis.js';
@@ -57,16 +59,17 @@ export async function runWorkerProcess(o: WorkerProcessOptions): Promise<void> {
   let active = 0;
   let lastActivity = Date.now();
 
-  // The sinks' commit hooks of each run's config (built once per run key: a graph costs no I/O).
-  const hooks = new Map<string, Promise<SinkCommits>>();
-  const commitsFor = (job: PartitionJob, storage: Storage): Promise<SinkCommits> => {
-    let h = hooks.get(job.runKey);
-    if (!h) {
-      h = loadRegistry(job.loaded, builtinStages).then((registry) => sinkCommits(buildGraph(job.loaded, registry, storage)));
-      h.catch(() => hooks.delete(job.runKey));
-      hooks.set(job.runKey, h);
+  // Each run's graph, for its sinks' commit hooks and its stage paths (built once per run key:
+  // a graph costs no I/O).
+  const graphs = new Map<string, Promise<Graph>>();
+  const graphFor = (job: PartitionJob, storage: Storage): Promise<Graph> => {
+    let g = graphs.get(job.runKey);
+    if (!g) {
+      g = loadRegistry(job.loaded, builtinStages).then((registry) => buildGraph(job.loaded, registry, storage));
+      g.catch(() => graphs.delete(job.runKey));
+      graphs.set(job.runKey, g);
     }
-    return h;
+    return g;
   };
 
   const processor = async (job: Job<PartitionJob, PartitionOutcome>): Promise<PartitionOutcome> => {
@@ -84,10 +87,23 @@ export async function runWorkerProcess(o: WorkerProcessOptions): Promise<void> {
     // Live counts for the coordinator's progress and error budget.
     const beat = setInterval(() => void job.updateProgress(counters.snapshot()).catch(() => undefined), 1000);
     try {
-      const result = await pool.run({ loaded: data.loaded, partition: p, runId: `${data.runKey}-${tag}`, attempt: job.attemptsStarted, counters: counters.buffer });
       // Storage as the job's config sets it up (its `storage` section: endpoints, regions).
       const storage = storageFor(data.loaded.config);
-      const outcome = await commitAttempt(storage, data, result, await commitsFor(data, storage));
+      const graph = await graphFor(data, storage);
+      // The same watchdog as a local run's (call and partition timeouts, a hung call narrowed to
+      // its record), with one attempt: a failed job is retried by the queue, maybe elsewhere.
+      const policy: AttemptPolicy = {
+        maxAttempts: 1,
+        partitionTimeoutMs: graph.config.execution.partitionTimeoutMs,
+        stagePaths: graph.transforms.map((t) => t.path),
+        onRetry: (line) => o.log(`sluice worker: ${label}: ${line}`),
+      };
+      // The job's attempt is in the run id: temporary names stay unique across the queue's
+      // redeliveries and this worker's own retries of a hung call.
+      const task = { loaded: data.loaded, runId: `${data.runKey}-${tag}-j${job.attemptsStarted}`, counters: counters.buffer };
+      const result = await attemptPartition(pool, p, task, policy, new AbortController().signal);
+      if (!result) throw new Error('abandoned'); // never: its signal is never aborted
+      const outcome = await commitAttempt(storage, data, result, sinkCommits(graph));
       const seconds = (performance.now() - t0) / 1000;
       if ('superseded' in outcome) {
         o.log(`sluice worker: ${label}: not committed: ${outcome.superseded}`);

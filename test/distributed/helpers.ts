@@ -105,8 +105,8 @@ export function committedIds(p: ReturnType<typeof project>): number[] {
 export const FAST_STALL = ['--lock-duration', '3', '--stalled-interval', '1'];
 
 /** `sluice worker` with one thread on `url`. */
-export function worker(url: string, extra: string[] = []): Background {
-  return background(['worker', '--coordinator', url, '--threads', '1', ...FAST_STALL, ...extra]);
+export function worker(url: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Background {
+  return background(['worker', '--coordinator', url, '--threads', '1', ...FAST_STALL, ...extra], env);
 }
 
 /** The first of `workers` to start a partition, and that partition's id. */
