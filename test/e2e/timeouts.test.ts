@@ -90,7 +90,7 @@ test('a model.json that never finishes reading (a FIFO): validate and run stop a
   const modelJson = path.join(root, 'model/model.json');
   fs.rmSync(modelJson);
   execFileSync('mkfifo', [modelJson]);
-  const expected = new RegExp(`^/model/uri: model ${modelJson.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} did not load within 1000 ms \\(/model/loadTimeoutMs\\)$`, 'm');
+  const expected = new RegExp(`^sluice: /model/uri: model ${modelJson.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} did not load within 1000 ms \\(/model/loadTimeoutMs\\)$`, 'm');
   for (const cmd of ['validate', 'run']) {
     const started = Date.now();
     const r = await runSluice([cmd, path.join(root, 'pipeline.json')]);
@@ -107,7 +107,7 @@ test('weights that are a FIFO (never finish reading): refused before reading, si
   execFileSync('mkfifo', [weights]);
   const r = await runSluice(['run', path.join(root, 'pipeline.json')]);
   assert.equal(r.status, 2, r.stderr);
-  assert.match(r.stderr, /^\/model\/uri: model file .*model\.json: weightsManifest group 0 declares \d+ bytes of weights but its files hold 0 \(weights\.bin\)$/m);
+  assert.match(r.stderr, /^sluice: \/model\/uri: model file .*model\.json: weightsManifest group 0 declares \d+ bytes of weights but its files hold 0 \(weights\.bin\)$/m);
 });
 
 test('in a worker thread, a model load that hangs is cut at loadTimeoutMs too', async () => {
