@@ -82,7 +82,7 @@ test('an unreadable input file: the run fails (exit 1) saying permission denied 
     const r = run(['run', p.config, '--set', 'execution.maxAttempts=1']);
     assert.equal(r.status, 1, r.stderr);
     assertOnePrefix(r.stderr);
-    assert.match(r.stderr, new RegExp(`^sluice: partition 0 \\(data/flowers\\.jsonl\\) failed after 1 attempt: EACCES: permission denied, open '${escape(p.file)}'`, 'm'));
+    assert.match(r.stderr, new RegExp(`^sluice: partition 0 \\(data/flowers\\.jsonl\\) failed after 1 attempt: EACCES: permission denied, open '${escape(p.file)}' \\(0 of 1 partitions`, 'm'));
     assert.doesNotMatch(r.stderr, /in the config/);
   } finally {
     fs.rmSync(p.dir, { recursive: true, force: true });
