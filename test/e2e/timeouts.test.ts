@@ -80,7 +80,7 @@ test('a partition past execution.partitionTimeoutMs is terminated and retried; a
   assert.equal(r.status, 1, r.stderr);
   assert.match(
     r.stderr,
-    /^partition 1 \(data\/b\.jsonl\) failed after 2 attempts: it ran longer than 2500 ms \(\/execution\/partitionTimeoutMs\); its worker thread was terminated \(1 of 2 partitions are committed; run the same command again to resume\)$/m,
+    /^sluice: partition 1 \(data\/b\.jsonl\) failed after 2 attempts: it ran longer than 2500 ms \(\/execution\/partitionTimeoutMs\); its worker thread was terminated \(1 of 2 partitions are committed; run the same command again to resume\)$/m,
   );
   assert.deepEqual(rowsOf(path.join(root, 'out/predictions')).length, 200, 'the healthy partition is committed');
 });
