@@ -137,7 +137,7 @@ test('Redis stopped mid-run: exit 1 with the reason, committed output intact; a 
     assert.equal(await run.exited, 1, run.stderr());
     assert.match(
       run.stderr(),
-      new RegExp(`^lost the connection to Redis at ${redis.url}: .*\\(unreachable for more than 2 s\\); the \\d+ committed partitions are kept; run the same command again to resume$`, 'm'),
+      new RegExp(`^sluice: lost the connection to Redis at ${redis.url}: .*\\(unreachable for more than 2 s\\); the \\d+ committed partitions are kept; run the same command again to resume$`, 'm'),
     );
     assert.doesNotMatch(run.stderr(), /    at /, 'no stack trace');
     await killAll(workers); // as if they died with Redis: whatever they left must be harmless
