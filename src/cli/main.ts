@@ -14,7 +14,7 @@ import type { ProgressStart } from '../runtime/progress.js';
 import { versions } from '../runtime/versions.js';
 import { joinUri, storageFor, type Storage } from '../storage/index.js';
 import { STATUS_FILE, clearStatus, errorBody, formatStopped, jsonOutcome, stoppedRun } from './outcome.js';
-import { paint, stderrColor } from './style.js';
+import { paint, prefixed, stderrColor } from './style.js';
 import { formatSummary } from './summary.js';
 import { guardStream } from '../core/redact.js';
 
@@ -146,7 +146,7 @@ function problemLines(err: SluiceError): string[] {
 function report(err: unknown): number {
   if (jsonMode()) process.stdout.write(jsonOutcome(err instanceof SluiceError && err.code === 'INTERRUPTED' ? 'interrupted' : err instanceof SluiceError && err.exitCode === EXIT.invalid ? 'invalid' : 'failed', errorBody(err)));
   if (err instanceof SluiceError) {
-    for (const line of problemLines(err)) process.stderr.write(`${line}\n`);
+    for (const line of problemLines(err)) process.stderr.write(`${prefixed(line)}\n`);
     if (verbose && err.stack) process.stderr.write(`${err.stack}\n`);
     if (verbose && err.cause instanceof Error && err.cause.stack) process.stderr.write(`caused by: ${err.cause.stack}\n`);
     return err.exitCode;
@@ -156,13 +156,18 @@ function report(err: unknown): number {
   return EXIT.runFailed;
 }
 
+/** Commander's "error: unknown command 'rnu'\n(Did you mean run?)" as one problem line. */
+const usageProblem = (message: string) => message.trim().replace(/^error: /, '').replace(/\n\(Did you mean (.+)\?\)$/, '; did you mean "$1"?');
+
 const program = new Command()
   .name('sluice')
   .description('Batch prediction with TensorFlow.js models: every record in, one keyed prediction (or error row) out.')
   .version(versions().sluice)
   .exitOverride()
-  // One prefix for every message: commander's own "error: …" lines become "sluice: …".
-  .configureOutput({ writeErr: (s) => process.stderr.write(s.replace(/^error: /, 'sluice: ')) })
+  // One prefix for every message: commander's own "error: …" lines become "sluice: …", its
+  // "(Did you mean run?)" line joins them as our suggestions read; help shown for a usage error
+  // stays as it is.
+  .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error: ') ? `${prefixed(usageProblem(s))}\n` : s) })
   .addHelpText(
     'after',
     `
@@ -258,7 +263,7 @@ try {
   if (err instanceof CommanderError) {
     // --help and --version exit 0; usage errors (already printed by commander) exit 2.
     process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.invalid;
-    if (process.exitCode === EXIT.invalid && jsonMode()) process.stdout.write(jsonOutcome('invalid', { code: 'USAGE', problems: [err.message.replace(/^error: /, '')] }));
+    if (process.exitCode === EXIT.invalid && jsonMode()) process.stdout.write(jsonOutcome('invalid', { code: 'USAGE', problems: [usageProblem(err.message)] }));
   } else {
     verbose ||= process.argv.includes('--verbose');
     process.exitCode = report(err);

@@ -10,7 +10,7 @@ import { joinUri, type Storage } from '../storage/index.js';
 import type { RunSummary } from '../runtime/run.js';
 import type { FailureTally, RunProgress } from './progress.js';
 import type { ProgressStart } from '../runtime/progress.js';
-import type { Paint } from './style.js';
+import { prefixed, type Paint } from './style.js';
 
 export type Status = 'succeeded' | 'failed' | 'invalid' | 'interrupted' | 'valid';
 
@@ -107,7 +107,7 @@ export async function clearStatus(summary: RunSummary, storage: Storage): Promis
  */
 export function formatStopped(r: StoppedRun, c: Paint): string {
   const n = (x: number) => x.toLocaleString('en-US');
-  if (r.code !== 'ERROR_BUDGET' && r.code !== 'NOTHING_SUCCEEDED') return `${r.reason}\n`;
+  if (r.code !== 'ERROR_BUDGET' && r.code !== 'NOTHING_SUCCEEDED') return `${r.reason.split('\n').map(prefixed).join('\n')}\n`;
   const lines = [`${c.red('sluice:')} run failed: ${r.reason}`];
   lines.push(`  records    read ${n(r.counts.read)}, written ${n(r.counts.written)}, failed ${n(r.counts.failed)}`);
   if (r.failures.length) {

@@ -21,5 +21,15 @@ export function paint(on: boolean): Paint {
   return { red: sgr(31, 39), green: sgr(32, 39), yellow: sgr(33, 39), dim: sgr(2, 22), bold: sgr(1, 22) };
 }
 
+/**
+ * One prefix for every message Sluice prints (issue 18): a line gets `sluice: ` unless it has it
+ * already or is indented, i.e. continues the message above it (a summary's figures, an init note).
+ * Config problems keep their JSON path right after it: `sluice: /model/batchSize: must be …`.
+ *
+ * @example
+ * prefixed('/modle: unknown key') // "sluice: /modle: unknown key"
+ */
+export const prefixed = (line: string): string => (line === '' || /^(sluice:|\s)/.test(line) ? line : `sluice: ${line}`);
+
 /** Whether stderr gets colour: a terminal, and NO_COLOR unset (https://no-color.org). */
 export const stderrColor = (): boolean => Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;

@@ -1,4 +1,5 @@
 import type { RunSummary } from '../runtime/run.js';
+import { prefixed } from './style.js';
 
 const n = (x: number) => x.toLocaleString('en-US');
 
@@ -24,8 +25,8 @@ export function formatSummary(s: RunSummary): string {
     ...(complete ? [] : [`  throughput ${n(s.recordsPerSecond)} records/s`]),
     `  output     ${s.outputs.join(', ')}`,
   );
-  // Sinks that aggregate (metrics) print their own report after the counts.
-  for (const report of Object.values(s.reports ?? {})) lines.push('', ...report.lines);
+  // Sinks that aggregate (metrics) print their own report after the counts, a message of its own.
+  for (const report of Object.values(s.reports ?? {})) lines.push(...report.lines.map(prefixed));
   // What stages reported about themselves (e.g. "/model  batchSize 128, configuredBatchSize 256, outOfMemory 1").
   for (const [path, facts] of Object.entries(s.stageFacts ?? {})) {
     if (facts === null || typeof facts !== 'object' || Array.isArray(facts)) continue;

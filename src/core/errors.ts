@@ -93,7 +93,9 @@ export function describeIoError(err: unknown): string {
   // An error from a worker thread arrives without its `code`, but its message starts with it.
   const code = (err as { code?: unknown } | null)?.code ?? /^(E[A-Z]+)\b/.exec(describeError(err))?.[1];
   const hint = typeof code === 'string' ? IO_HINTS[code] : undefined;
-  return hint ? `${describeError(err)} (${hint})` : describeError(err);
+  const text = describeError(err);
+  // Node's own EACCES message already says "permission denied": not twice.
+  return hint && !text.includes(hint) ? `${text} (${hint})` : text;
 }
 
 /** JSON text of a value cut to `max` characters, for "got …" parts of messages. */

@@ -9,6 +9,7 @@ import { applyThreadLayout, threadLayout } from '../model/threads.js';
 import type { Graph } from '../graph/build.js';
 import type { Storage } from '../storage/index.js';
 import { formatSummary } from '../cli/summary.js';
+import { jsonOutcome } from '../cli/outcome.js';
 import { redisUrlProblem } from './redis-url.js';
 
 const say = (line: string) => void process.stderr.write(`${line}\n`);
@@ -51,7 +52,8 @@ export async function runDistributedCommand(
   }, 'exiting now; run the same command again to resume');
   try {
     const summary = await runDistributed(loaded, graph, storage, { overwrite: opts.overwrite, signal: interrupt.signal, progress: createProgress(process.stderr), log: say });
-    if (opts.json) process.stdout.write(JSON.stringify(summary) + '\n');
+    // The same one object as a local run's --json: {"status": "succeeded", …the summary}.
+    if (opts.json) process.stdout.write(jsonOutcome('succeeded', summary as unknown as Record<string, unknown>));
     else process.stderr.write(formatSummary(summary));
     return EXIT.ok;
   } finally {
@@ -98,7 +100,7 @@ export async function workerCommand(opts: WorkerCliOptions): Promise<number> {
   const { runWorkerProcess } = await import('./worker-process.js');
   const stop = new AbortController();
   const off = onSignals((sig) => {
-    say(`sluice worker: ${sig}: finishing the partitions in hand, then leaving (again to leave at once; they will be redelivered)`);
+    say(`sluice: worker: ${sig}: finishing the partitions in hand, then leaving (again to leave at once; they will be redelivered)`);
     stop.abort();
   }, 'leaving now; the partitions in hand will be redelivered to other workers');
   try {

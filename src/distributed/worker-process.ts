@@ -79,7 +79,7 @@ export async function runWorkerProcess(o: WorkerProcessOptions): Promise<void> {
     active++;
     lastActivity = Date.now();
     const t0 = performance.now();
-    o.log(`sluice worker: ${label}: started${job.attemptsStarted > 1 ? ` (attempt ${job.attemptsStarted})` : ''}`);
+    o.log(`sluice: worker: ${label}: started${job.attemptsStarted > 1 ? ` (attempt ${job.attemptsStarted})` : ''}`);
     // The first job's config starts the threads loading its model; a later run's config is
     // loaded by each thread on its first task of that run (runtime/worker.ts caches by config).
     pool ??= startPool(data.loaded, o.threads);
@@ -106,15 +106,15 @@ export async function runWorkerProcess(o: WorkerProcessOptions): Promise<void> {
       const outcome = await commitAttempt(storage, data, result, sinkCommits(graph));
       const seconds = (performance.now() - t0) / 1000;
       if ('superseded' in outcome) {
-        o.log(`sluice worker: ${label}: not committed: ${outcome.superseded}`);
+        o.log(`sluice: worker: ${label}: not committed: ${outcome.superseded}`);
         return { ...outcome, worker: name };
       }
       o.log(
-        `sluice worker: ${label}: ${outcome.duplicate ? 'already committed by another worker; this attempt was discarded' : `committed ${outcome.entry.counts.read} records`} in ${seconds.toFixed(1)} s`,
+        `sluice: worker: ${label}: ${outcome.duplicate ? 'already committed by another worker; this attempt was discarded' : `committed ${outcome.entry.counts.read} records`} in ${seconds.toFixed(1)} s`,
       );
       return { ...outcome, worker: name, seconds };
     } catch (err) {
-      o.log(`sluice worker: ${label}: failed: ${describeError(err)}`);
+      o.log(`sluice: worker: ${label}: failed: ${describeError(err)}`);
       throw err;
     } finally {
       clearInterval(beat);
@@ -144,10 +144,10 @@ export async function runWorkerProcess(o: WorkerProcessOptions): Promise<void> {
   watch.watch(
     o.redisTimeout,
     (why) => {
-      lost = new SluiceError('RUN_FAILED', `sluice worker: ${why}; partitions in hand are abandoned and will be redelivered`);
+      lost = new SluiceError('RUN_FAILED', `sluice: worker: ${why}; partitions in hand are abandoned and will be redelivered`);
       wake();
     },
-    () => o.log(`sluice worker: Redis at ${printableUrl(o.coordinator)} is not answering; retrying for up to ${o.redisTimeout / 1000} s`),
+    () => o.log(`sluice: worker: Redis at ${printableUrl(o.coordinator)} is not answering; retrying for up to ${o.redisTimeout / 1000} s`),
   );
   const onStop = () => wake();
   if (o.signal.aborted) wake();
@@ -155,19 +155,19 @@ export async function runWorkerProcess(o: WorkerProcessOptions): Promise<void> {
   const idle = o.idleExit === undefined ? undefined : setInterval(() => active === 0 && Date.now() - lastActivity > o.idleExit! && wake(), 250);
 
   void worker.run().catch((err) => {
-    lost ??= new SluiceError('RUN_FAILED', `sluice worker: ${describeError(err)}`, { cause: err });
+    lost ??= new SluiceError('RUN_FAILED', `sluice: worker: ${describeError(err)}`, { cause: err });
     wake();
   });
   await worker.waitUntilReady();
   o.log(
-    `sluice worker: ${name} joined ${printableUrl(o.coordinator)} (queue ${QUEUE_NAME}) with ${o.threads} thread${o.threads === 1 ? '' : 's'}; ` +
+    `sluice: worker: ${name} joined ${printableUrl(o.coordinator)} (queue ${QUEUE_NAME}) with ${o.threads} thread${o.threads === 1 ? '' : 's'}; ` +
       `lock ${o.lockDuration / 1000} s, stalled check every ${o.stalledInterval / 1000} s`,
   );
 
   await leave;
   if (idle) clearInterval(idle);
   o.signal.removeEventListener('abort', onStop);
-  if (!lost) o.log(`sluice worker: leaving${active ? ` after the ${active} partition${active === 1 ? '' : 's'} in hand` : ''}`);
+  if (!lost) o.log(`sluice: worker: leaving${active ? ` after the ${active} partition${active === 1 ? '' : 's'} in hand` : ''}`);
   // Graceful: wait for the partitions in hand to commit. Redis lost: their jobs are not ours any
   // more (the lock cannot be renewed), so stop at once; another worker redoes them.
   await (lost ? within(worker.close(true), 1000) : worker.close());

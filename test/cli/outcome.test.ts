@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, sluice } from '../helpers/cli.js';
+import { ROOT, assertOnePrefix, sluice } from '../helpers/cli.js';
 import { committedIds, faultArgs, makeProject, startSluice, waitFor } from '../helpers/faults.js';
 
 function quickstartCopy(): string {
@@ -24,6 +24,7 @@ test('--json on success: one object with status "succeeded", the counts and the 
   const dir = quickstartCopy();
   const r = sluice(['run', path.join(dir, 'pipeline.json'), '--json']);
   assert.equal(r.status, 0, r.stderr);
+  assertOnePrefix(r.stderr);
   const out = JSON.parse(r.stdout);
   assert.equal(out.status, 'succeeded');
   assert.deepEqual([out.counts.read, out.counts.written, out.counts.failed], [154, 150, 4]);
@@ -39,6 +40,7 @@ test('a run that fails explains itself: kinds with a sample each, error rows, _S
   const config = path.join(dir, 'pipeline.json');
   const r = sluice(['run', config, ...MISSPELT, '--json']);
   assert.equal(r.status, 1, r.stderr);
+  assertOnePrefix(r.stderr);
   const out = JSON.parse(r.stdout);
   assert.equal(out.status, 'failed');
   assert.equal(out.code, 'NOTHING_SUCCEEDED');
@@ -95,11 +97,45 @@ test('--json on an invalid config and on a usage error: status "invalid" with th
   assert.equal(JSON.parse(invalid.stdout).status, 'invalid');
 });
 
+test('one prefix for every message: config problems, a missing input, usage errors with their suggestion; help exits 0', () => {
+  const config = path.join(ROOT, 'examples/quickstart/pipeline.json');
+  const bad = sluice(['validate', config, '--set', 'modle={}', '--set', 'model.batchSize=0']);
+  assert.equal(bad.status, 2);
+  assert.deepEqual(bad.stderr.trim().split('\n'), [
+    'sluice: /modle: unknown key (allowed: name, source, decode, key, model, post, sink, errors, execution, storage, serve); did you mean "model"?',
+    'sluice: /model/batchSize: must be >= 1, got 0',
+    'sluice: 2 problems in the config; nothing was run',
+  ]);
+  const noInput = sluice(['run', config, '--set', 'source.uri=data/nothing-*.jsonl']);
+  assert.equal(noInput.status, 2);
+  assert.match(noInput.stderr, /^sluice: \/source\/uri: no file matches "data\/nothing-\*\.jsonl"/);
+  assertOnePrefix(noInput.stderr);
+  const typo = sluice(['rnu', config, '--json']);
+  assert.equal(typo.status, 2);
+  assert.equal(typo.stderr, `sluice: unknown command 'rnu'; did you mean "run"?\n`);
+  assert.deepEqual(JSON.parse(typo.stdout).problems, [`unknown command 'rnu'; did you mean "run"?`]);
+  const option = sluice(['run', config, '--overwrit']);
+  assert.equal(option.status, 2);
+  assert.equal(option.stderr, `sluice: unknown option '--overwrit'; did you mean "--overwrite"?\n`);
+  const missing = sluice(['run']);
+  assert.equal(missing.status, 2);
+  assert.equal(missing.stderr, `sluice: missing required argument 'pipeline.json'\n`);
+  for (const args of [['--help'], ['help'], ['run', '--help'], ['help', 'validate'], ['--version']]) {
+    const r = sluice(args);
+    assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stderr, '', args.join(' '));
+  }
+  // No command at all: the help, on stderr, as a usage error.
+  const none = sluice([]);
+  assert.equal(none.status, 2);
+  assert.match(none.stderr, /^Usage: sluice /);
+});
+
 test('did you mean: unknown keys, stage types, dtypes and backends', () => {
   const config = path.join(ROOT, 'examples/quickstart/pipeline.json');
   const r = sluice(['validate', config, '--set', 'modle={}', '--set', 'model.batchsize=3', '--set', 'source.type="jsnol"', '--set', 'decode.features.measurements.dtype="float"', '--set', 'model.backend="wsam"', '--set', 'post.0.type="argmx"']);
   assert.equal(r.status, 2);
-  const hints = r.stderr.split('\n').flatMap((l) => /^(\S+): .*; did you mean "([^"]+)"\?$/.exec(l)?.slice(1) ?? []);
+  const hints = r.stderr.split('\n').flatMap((l) => /^sluice: (\S+): .*; did you mean "([^"]+)"\?$/.exec(l)?.slice(1) ?? []);
   assert.deepEqual(hints, [
     '/modle', 'model',
     '/source/type', 'jsonl',
@@ -125,6 +161,8 @@ test('--json on an interrupted run: status "interrupted", and _STATUS.json says 
   child.kill('SIGINT');
   const r = await done;
   assert.equal(r.status, 1, r.stderr);
+  assertOnePrefix(r.stderr);
+  assert.match(r.stderr, /^sluice: interrupted: \d+ of \d+ partitions are committed; run the same command again to resume$/m);
   const out = JSON.parse(r.stdout);
   assert.equal(out.status, 'interrupted');
   assert.equal(out.code, 'INTERRUPTED');

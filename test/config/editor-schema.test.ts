@@ -106,5 +106,5 @@ test('validation stays exact: an errors sink of type metrics fails validate (exi
   const { sluice } = await import('../helpers/cli.js');
   const r = sluice(['validate', path.join(ROOT, 'examples/quickstart/pipeline.json'), '--set', 'errors={"type":"metrics","uri":"out/m","label":"species","task":"multiclass"}']);
   assert.equal(r.status, 2, r.stderr);
-  assert.match(r.stderr, /^\/errors\/type: unknown type "metrics" \(known: jsonl, csv, tfrecord, parquet\)/m);
+  assert.match(r.stderr, /^sluice: \/errors\/type: unknown type "metrics" \(known: jsonl, csv, tfrecord, parquet\)/m);
 });

@@ -34,6 +34,7 @@ test('3 worker processes: every partition committed once, rows and files identic
     procs.push(run);
     assert.equal(await run.exited, 0, run.stderr());
     const summary = JSON.parse(run.stdout());
+    assert.equal(summary.status, 'succeeded', 'the same --json object as a local run');
     assert.equal(summary.partitions.committed, summary.partitions.total);
     assert.ok(summary.partitions.total >= 6, `expected several partitions, got ${summary.partitions.total}`);
     assert.equal(summary.coordinator.url, redis.url);
@@ -104,7 +105,7 @@ test('workers join late and leave mid-run: a worker told to stop finishes its pa
     const leaving = await firstStarted(late);
     leaving.worker.signal('SIGTERM');
     assert.equal(await leaving.worker.exited, 0, leaving.worker.stderr());
-    assert.match(leaving.worker.stderr(), /^sluice worker: leaving after the 1 partition in hand$/m);
+    assert.match(leaving.worker.stderr(), /^sluice: worker: leaving after the 1 partition in hand$/m);
     assert.match(leaving.worker.stderr(), new RegExp(`partition ${leaving.id} of \\d+ .*: (committed \\d+ records|already committed)`));
     assert.ok(committedIds(p).includes(leaving.id));
     assert.equal(await run.exited, 0, run.stderr());
@@ -124,7 +125,7 @@ test('Redis stopped mid-run: exit 1 with the reason, committed output intact; a 
     assert.equal(await run.exited, 1, run.stderr());
     assert.match(
       run.stderr(),
-      new RegExp(`^lost the connection to Redis at ${redis.url}: .*\\(unreachable for more than 2 s\\); the \\d+ committed partitions are kept; run the same command again to resume$`, 'm'),
+      new RegExp(`^sluice: lost the connection to Redis at ${redis.url}: .*\\(unreachable for more than 2 s\\); the \\d+ committed partitions are kept; run the same command again to resume$`, 'm'),
     );
     assert.doesNotMatch(run.stderr(), /    at /, 'no stack trace');
     await killAll(workers); // as if they died with Redis: whatever they left must be harmless
@@ -174,7 +175,7 @@ test('a worker started with --idle-exit leaves by itself (exit 0) once it has ha
   const idle = worker(redis.url, ['--idle-exit', '1']);
   try {
     assert.equal(await idle.exited, 0, idle.stderr());
-    assert.match(idle.stderr(), /^sluice worker: leaving$/m);
+    assert.match(idle.stderr(), /^sluice: worker: leaving$/m);
   } finally {
     await killAll([idle]);
     await redis.stop();
@@ -188,7 +189,7 @@ test('SIGINT stops the coordinator: exit 1, resumable, and its waiting partition
     await run.waitFor(/partitions queued on/);
     run.signal('SIGINT');
     assert.equal(await run.exited, 1, run.stderr());
-    assert.match(run.stderr(), /^interrupted: 0 of \d+ partitions are committed \(workers finish and commit those in hand\); run the same command again to resume$/m);
+    assert.match(run.stderr(), /^sluice: interrupted: 0 of \d+ partitions are committed \(workers finish and commit those in hand\); run the same command again to resume$/m);
     // Nothing is left for a worker to take.
     const late = worker(redis.url, ['--idle-exit', '2']);
     procs.push(late);
@@ -203,7 +204,7 @@ test('the error budget, judged on the counts workers report, stops a distributed
     const run = background(['run', p.config, '--coordinator', redis.url, '--set', 'execution.maxErrors=2']);
     procs.push(run);
     assert.equal(await run.exited, 1, run.stderr());
-    assert.match(run.stderr(), /^error budget exceeded: \d+ records failed, more than maxErrors 2$/m);
+    assert.match(run.stderr(), /^sluice: error budget exceeded: \d+ records failed, more than maxErrors 2$/m);
     assert.ok(!fs.existsSync(path.join(p.out, '_SUCCESS')));
   });
 });

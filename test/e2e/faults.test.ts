@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { checkCommitted, checkExactlyOnce, faultArgs, makeProject, runSluice } from '../helpers/faults.js';
 
-const oneLine = (stderr: string) => stderr.split('\n').filter((l) => l && !l.startsWith('sluice: jsonl') && !l.startsWith('sluice: partition')).join('\n');
+const oneLine = (stderr: string) => stderr.split('\n').filter((l) => l && !l.startsWith('sluice: jsonl') && !/^sluice: partition \d+ .* attempt \d+ failed: /.test(l)).join('\n');
 
 test('a worker thread that exits mid-partition is replaced and the partition retried: exact output', async () => {
   const p = makeProject({ name: 'worker-exit' });
@@ -29,7 +29,7 @@ test('a worker thread that keeps throwing: the run stops after maxAttempts with 
   assert.equal(r.status, 1, r.stderr);
   assert.match(
     oneLine(r.stderr),
-    /^partition 1 \(data\/input-0\.jsonl bytes \d+-\d+\) failed after 2 attempts: injected fault: worker-throw \(\d+ of \d+ partitions are committed; run the same command again to resume\)$/,
+    /^sluice: partition 1 \(data\/input-0\.jsonl bytes \d+-\d+\) failed after 2 attempts: injected fault: worker-throw \(\d+ of \d+ partitions are committed; run the same command again to resume\)$/,
   );
   assert.doesNotMatch(r.stderr, /    at /, 'no stack trace');
   assert.ok(!checkCommitted(p).committed.includes(1));
@@ -43,7 +43,7 @@ test('a disk that fills up (ENOSPC at a chosen write): exit 1 naming the error, 
   const p = makeProject({ name: 'enospc' });
   const r = await runSluice(['run', p.config, ...faultArgs({ kind: 'write-error', partition: 4, code: 'ENOSPC' })]);
   assert.equal(r.status, 1, r.stderr);
-  assert.match(oneLine(r.stderr), /^partition 4 \(.*\) failed after 3 attempts: ENOSPC: .* \(the disk is full\) \(\d+ of \d+ partitions are committed; run the same command again to resume\)$/);
+  assert.match(oneLine(r.stderr), /^sluice: partition 4 \(.*\) failed after 3 attempts: ENOSPC: .* \(the disk is full\) \(\d+ of \d+ partitions are committed; run the same command again to resume\)$/);
   const { committed } = checkCommitted(p);
   assert.ok(!committed.includes(4));
   for (const dir of [p.out, p.errors]) {
@@ -60,7 +60,7 @@ test('EACCES on the errors output of one partition: exit 1, the other output unt
   const p = makeProject({ name: 'eacces', files: 1 });
   const r = await runSluice(['run', p.config, '--set', 'execution.maxAttempts=1', ...faultArgs({ kind: 'write-error', partition: 0, code: 'EACCES' })]);
   assert.equal(r.status, 1, r.stderr);
-  assert.match(oneLine(r.stderr), /^partition 0 \(.*\) failed after 1 attempt: EACCES: .* \(permission denied\)/);
+  assert.match(oneLine(r.stderr), /^sluice: partition 0 \(.*\) failed after 1 attempt: EACCES: .* \(permission denied\)/);
   checkCommitted(p);
 });
 
@@ -71,7 +71,7 @@ test('an output beneath a regular file: one clear line, exit 1, nothing written'
   assert.equal(r.status, 1, r.stderr);
   const lines = oneLine(r.stderr).split('\n');
   assert.equal(lines.length, 1, r.stderr);
-  assert.match(lines[0]!, /^cannot write the output .*\/a-file\/predictions, .*: ENOTDIR: not a directory, .* \(a parent of that path is a file, not a directory\)$/);
+  assert.match(lines[0]!, /^sluice: cannot write the output .*\/a-file\/predictions, .*: ENOTDIR: not a directory, .* \(a parent of that path is a file, not a directory\)$/);
   assert.equal(fs.readFileSync(path.join(p.dir, 'a-file'), 'utf8'), 'not a directory\n');
 });
 
@@ -80,7 +80,7 @@ test('an input file deleted between planning and reading: a clear run error, nev
   const gone = path.join(p.dir, 'data/input-1.jsonl');
   const r = await runSluice(['run', p.config, '--set', 'execution.maxAttempts=2', ...faultArgs({ kind: 'remove-after-plan', file: gone })]);
   assert.equal(r.status, 1, r.stderr);
-  assert.match(oneLine(r.stderr), /^partition \d+ \(data\/input-1\.jsonl bytes \d+-\d+\) failed after 2 attempts: ENOENT: no such file or directory/);
+  assert.match(oneLine(r.stderr), /^sluice: partition \d+ \(data\/input-1\.jsonl bytes \d+-\d+\) failed after 2 attempts: ENOENT: no such file or directory/);
   checkCommitted(p);
   const rerun = await runSluice(['run', p.config]);
   // Something was committed before the failure: the output belongs to the old listing.

@@ -167,6 +167,6 @@ for (const [name, c] of Object.entries({ jsonl, csv, tfrecord })) {
     const gone = path.join(p.dir, 'data', Object.keys(c.files)[0]!);
     const r = await runSluice(['run', p.config, '--set', 'execution.maxAttempts=1', ...faultArgs({ kind: 'remove-after-plan', file: gone })]);
     assert.equal(r.status, 1, r.stderr);
-    assert.match(r.stderr, new RegExp(`^partition 0 \\(data/a-good\\.${name}\\) failed after 1 attempt: ENOENT: no such file or directory, open '${gone.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}'`, 'm'));
+    assert.match(r.stderr, new RegExp(`^sluice: partition 0 \\(data/a-good\\.${name}\\) failed after 1 attempt: ENOENT: no such file or directory, open '${gone.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}'`, 'm'));
   });
 }

@@ -232,9 +232,9 @@ test('a label that is not forwarded is a config error naming its path, before an
   assert.equal(r.status, 2, r.stderr);
   assert.equal(
     r.stderr,
-    '/sink/1/slices/0/0: "shard" is not a forwarded field; add it to /key/forward\n' +
-      '/sink/2/label: "kind" is not a forwarded field; add it to /key/forward (the metrics sink reads the label from the prediction row); forwarded: click\n' +
-      '/sink/3/label: "price" is not a forwarded field; add it to /key/forward (the metrics sink reads the label from the prediction row); forwarded: click\n' +
+    'sluice: /sink/1/slices/0/0: "shard" is not a forwarded field; add it to /key/forward\n' +
+      'sluice: /sink/2/label: "kind" is not a forwarded field; add it to /key/forward (the metrics sink reads the label from the prediction row); forwarded: click\n' +
+      'sluice: /sink/3/label: "price" is not a forwarded field; add it to /key/forward (the metrics sink reads the label from the prediction row); forwarded: click\n' +
       'sluice: 3 problems in the config; nothing was run\n',
   );
 });

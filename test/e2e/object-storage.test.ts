@@ -178,7 +178,7 @@ test('storage errors: one line naming the URI; a missing bucket exits 2, a serve
   const local = path.join(tmp, 'local');
   const missing = sluice(['run', pipeline({ input: 's3://no-such-bucket/in/*.jsonl', model: `${local}/model/model.json`, out: path.join(tmp, 'o1'), storage: settings })], { env });
   assert.equal(missing.status, 2, missing.stderr);
-  assert.match(missing.stderr, /^\/source: s3:\/\/no-such-bucket\/in\/\*\.jsonl: bucket "no-such-bucket" does not exist$/m);
+  assert.match(missing.stderr, /^sluice: \/source: s3:\/\/no-such-bucket\/in\/\*\.jsonl: bucket "no-such-bucket" does not exist$/m);
   assert.doesNotMatch(missing.stderr, /\n\s+at /, 'no stack trace');
 
   // A port nothing listens on (the servers' own ports are taken, so take one and free it).
@@ -188,7 +188,7 @@ test('storage errors: one line naming the URI; a missing bucket exits 2, a serve
     assert.equal(r.status, 1, r.stderr);
     const lines = r.stderr.trim().split('\n');
     assert.equal(lines.length, 1, r.stderr);
-    assert.match(lines[0]!, new RegExp(`^${uri.replace(/[/.]/g, '\\$&')}: .*ECONNREFUSED`));
+    assert.match(lines[0]!, new RegExp(`^sluice: ${uri.replace(/[/.]/g, '\\$&')}: .*ECONNREFUSED`));
     assert.doesNotMatch(r.stderr, /S3RVER/, 'no credentials in messages');
   }
 

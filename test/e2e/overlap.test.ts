@@ -32,7 +32,7 @@ test('re-scoring prev/part-*.jsonl into prev with --overwrite: exit 2 from valid
     const r = sluice(args);
     assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.deepEqual(r.stderr.trim().split('\n'), [
-      `/sink/uri: writes to ${prev}, where the source reads (/source/uri: ${prev}/part-*.jsonl): the source reads it; give the sink a directory outside the input`,
+      `sluice: /sink/uri: writes to ${prev}, where the source reads (/source/uri: ${prev}/part-*.jsonl): the source reads it; give the sink a directory outside the input`,
       'sluice: 1 problem in the config; nothing was run',
     ]);
     assert.deepEqual(snapshot(p.dir), before, `${args.join(' ')} changed something`);
@@ -54,7 +54,7 @@ test('a sink that is the source directory, holds the source file, or is matched 
     const before = snapshot(p.dir);
     const r = sluice(['run', p.config, '--overwrite']);
     assert.equal(r.status, 2, r.stderr);
-    assert.match(r.stderr.split('\n')[0]!, new RegExp(`^/sink/uri: writes to ${path.join(p.dir, sink)}, where the source reads \\(/source/uri: .*\\): ${why}; give the sink a directory outside the input$`));
+    assert.match(r.stderr.split('\n')[0]!, new RegExp(`^sluice: /sink/uri: writes to ${path.join(p.dir, sink)}, where the source reads \\(/source/uri: .*\\): ${why}; give the sink a directory outside the input$`));
     assert.deepEqual(snapshot(p.dir), before, `${source} → ${sink}: something changed`);
   }
 });

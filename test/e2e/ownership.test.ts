@@ -16,7 +16,7 @@ import { S3RVER_ENV, createS3Bucket, gcsSettings, s3Settings, startObjectServer,
 import { createStorage, defaultBackends, joinUri, type Storage } from '../../src/storage/index.js';
 
 /** The one line a refused run prints: the other run's id, host, pid and start time. */
-const BUSY = /^(\S+) is being written by another run (\S+) \(host (\S+), pid (\d+), started (\S+)\); this run changed nothing \(wait for it to end, or stop it\)$/m;
+const BUSY = /^sluice: (\S+) is being written by another run (\S+) \(host (\S+), pid (\d+), started (\S+)\); this run changed nothing \(wait for it to end, or stop it\)$/m;
 
 /** A project slow enough (batch of 1, small partitions) that a second run starts while the first writes. */
 function slowProject(name: string) {
@@ -79,7 +79,7 @@ test('a lease whose holder is dead is taken over, and the run says so; a live on
   const before = listing(p.out);
   const blocked = await runSluice(['run', p.config]);
   assert.equal(blocked.status, 2, blocked.stderr);
-  assert.equal(blocked.stderr.trim(), `${p.out} is being written by another run r-other (host another-host, pid 4242, started 2026-12-05T10:00:00.000Z); this run changed nothing (wait for it to end, or stop it)`);
+  assert.equal(blocked.stderr.trim(), `sluice: ${p.out} is being written by another run r-other (host another-host, pid 4242, started 2026-12-05T10:00:00.000Z); this run changed nothing (wait for it to end, or stop it)`);
   assert.deepEqual(listing(p.out), before, 'the refused run changed nothing');
   assert.ok(!fs.existsSync(p.errors));
 

@@ -119,10 +119,10 @@ test('missing input, missing model and feature/model mismatches exit 2 before re
   const p = project();
   const noInput = sluice(['run', p.config, '--set', 'source.uri=data/nothing-*.jsonl']);
   assert.equal(noInput.status, 2);
-  assert.match(noInput.stderr, /^\/source\/uri: no file matches "data\/nothing-\*\.jsonl"/m);
+  assert.match(noInput.stderr, /^sluice: \/source\/uri: no file matches "data\/nothing-\*\.jsonl"/m);
   const noModel = sluice(['validate', p.config, '--set', 'model.uri=model/missing.json']);
   assert.equal(noModel.status, 2);
-  assert.match(noModel.stderr, /^\/model\/uri: model file .*missing\.json does not exist$/m);
+  assert.match(noModel.stderr, /^sluice: \/model\/uri: model file .*missing\.json does not exist$/m);
   const shape = sluice(['validate', p.config, '--set', 'decode.features.measurements.shape=[3]']);
   assert.equal(shape.status, 2);
   assert.match(shape.stderr, /\[3\].*\[-1,4\]|\[-1,4\].*\[3\]/);

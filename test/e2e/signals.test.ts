@@ -32,7 +32,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stderr, new RegExp(`sluice: ${signal}: stopping \\(committed partitions are kept; press Ctrl-C again to exit at once\\)`));
     const total = JSON.parse(fs.readFileSync(path.join(p.out, '_manifest/run.json'), 'utf8')).partitions.length;
-    assert.match(r.stderr, new RegExp(`^interrupted: ${committed.length} of ${total} partitions are committed; run the same command again to resume$`, 'm'));
+    assert.match(r.stderr, new RegExp(`^sluice: interrupted: ${committed.length} of ${total} partitions are committed; run the same command again to resume$`, 'm'));
     assert.ok(committed.length < total, 'the signal came while partitions were left');
     assert.ok(!fs.existsSync(path.join(p.out, '_SUCCESS')));
     for (const dir of [p.out, p.errors]) {

@@ -101,7 +101,7 @@ test('a partition past execution.partitionTimeoutMs is terminated and retried; a
   assert.equal(r.status, 1, r.stderr);
   assert.match(
     r.stderr,
-    /^partition 1 \(data\/b\.jsonl\) failed after 2 attempts: it ran longer than 2500 ms \(\/execution\/partitionTimeoutMs\); its worker thread was terminated \(1 of 2 partitions are committed; run the same command again to resume\)$/m,
+    /^sluice: partition 1 \(data\/b\.jsonl\) failed after 2 attempts: it ran longer than 2500 ms \(\/execution\/partitionTimeoutMs\); its worker thread was terminated \(1 of 2 partitions are committed; run the same command again to resume\)$/m,
   );
   assert.deepEqual(rowsOf(path.join(root, 'out/predictions')).length, 200, 'the healthy partition is committed');
 });
@@ -111,7 +111,7 @@ test('a model.json that never finishes reading (a FIFO): validate and run stop a
   const modelJson = path.join(root, 'model/model.json');
   fs.rmSync(modelJson);
   execFileSync('mkfifo', [modelJson]);
-  const expected = new RegExp(`^/model/uri: model ${modelJson.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} did not load within 1000 ms \\(/model/loadTimeoutMs\\)$`, 'm');
+  const expected = new RegExp(`^sluice: /model/uri: model ${modelJson.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} did not load within 1000 ms \\(/model/loadTimeoutMs\\)$`, 'm');
   for (const cmd of ['validate', 'run']) {
     const started = Date.now();
     const r = await runSluice([cmd, path.join(root, 'pipeline.json')]);
@@ -128,7 +128,7 @@ test('weights that are a FIFO (never finish reading): refused before reading, si
   execFileSync('mkfifo', [weights]);
   const r = await runSluice(['run', path.join(root, 'pipeline.json')]);
   assert.equal(r.status, 2, r.stderr);
-  assert.match(r.stderr, /^\/model\/uri: model file .*model\.json: weightsManifest group 0 declares \d+ bytes of weights but its files hold 0 \(weights\.bin\)$/m);
+  assert.match(r.stderr, /^sluice: \/model\/uri: model file .*model\.json: weightsManifest group 0 declares \d+ bytes of weights but its files hold 0 \(weights\.bin\)$/m);
 });
 
 test('in a worker thread, a model load that hangs is cut at loadTimeoutMs too', async () => {

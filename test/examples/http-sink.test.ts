@@ -176,7 +176,7 @@ test('example http-sink: a server that keeps failing fails the run (exit 1) with
     const last = r.stderr.trim().split('\n').pop()!;
     assert.match(
       last,
-      /^\/sink \(http\): partition 0 \(.*flowers\.jsonl\) is committed but was not delivered after 2 attempts: POST http:\/\/127\.0\.0\.1:\d+\/predictions answered 500: try again later; running the same command again delivers it \(0 of 1 partitions are committed; run the same command again to resume\)$/,
+      /^sluice: \/sink \(http\): partition 0 \(.*flowers\.jsonl\) is committed but was not delivered after 2 attempts: POST http:\/\/127\.0\.0\.1:\d+\/predictions answered 500: try again later; running the same command again delivers it \(0 of 1 partitions are committed; run the same command again to resume\)$/,
     );
     assert.equal(server.requests(), 2);
     assert.ok(!fs.existsSync(path.join(out, 'receipts/_SUCCESS')));
@@ -193,7 +193,7 @@ test('example http-sink: validates without PREDICTIONS_URL (the default endpoint
   assert.equal(ok.status, 0, ok.stderr);
   const bad = await sluiceAsync(['validate', path.join(example, 'pipeline.json')], { env: { PREDICTIONS_URL: 'https://example.com/x' } });
   assert.equal(bad.status, 2, bad.stderr);
-  assert.match(bad.stderr, /^\/sink\/url: PREDICTIONS_URL must match .*, got "https:\/\/example\.com\/x"$/m);
+  assert.match(bad.stderr, /^sluice: \/sink\/url: PREDICTIONS_URL must match .*, got "https:\/\/example\.com\/x"$/m);
 });
 
 test('example http-sink: its options are validated against its own schema (exit 2, one line each)', async () => {
@@ -201,9 +201,9 @@ test('example http-sink: its options are validated against its own schema (exit 
   assert.equal(r.status, 2, r.stderr);
   const lines = r.stderr.trim().split('\n');
   assert.deepEqual(lines, [
-    '/sink/retries: unknown key (allowed: url, uri, timeoutMs)',
-    '/sink/url: must match ^http://(127\\.0\\.0\\.1|localhost|\\[::1\\])(:[0-9]+)?(/.*)?$, got "https://example.com/predictions"',
-    '/sink/timeoutMs: must be an integer >= 1, got "soon"',
+    'sluice: /sink/retries: unknown key (allowed: url, uri, timeoutMs)',
+    'sluice: /sink/url: must match ^http://(127\\.0\\.0\\.1|localhost|\\[::1\\])(:[0-9]+)?(/.*)?$, got "https://example.com/predictions"',
+    'sluice: /sink/timeoutMs: must be an integer >= 1, got "soon"',
     'sluice: 3 problems in the config; nothing was run',
   ]);
 });

@@ -80,3 +80,12 @@ export async function sluiceAsync(args: string[], options: { cwd?: string; env?:
     });
   });
 }
+
+/**
+ * One prefix for every message (issue 18): each line on stderr starts with `sluice: `, or is
+ * indented (it continues the message above: a summary's figures, a failure's samples).
+ */
+export function assertOnePrefix(stderr: string): void {
+  const others = stderr.split('\n').filter((l) => l !== '' && !/^(sluice: |  )/.test(l));
+  if (others.length) throw new Error(`lines without the "sluice: " prefix:\n${others.join('\n')}\n--- all of stderr:\n${stderr}`);
+}

@@ -27,7 +27,7 @@ test('an unregistered custom layer: validate and run exit 2 naming the model and
   const model = customLayerModel();
   const out = path.join(path.dirname(model), 'out');
   try {
-    const expected = new RegExp(`^/model/uri: model file ${model.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: layer class "HangOn" is not registered with TensorFlow.js \\(register custom layers with NODE_OPTIONS="--require ./my-layers.cjs", see docs/runs.md\\)$`, 'm');
+    const expected = new RegExp(`^sluice: /model/uri: model file ${model.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: layer class "HangOn" is not registered with TensorFlow.js \\(register custom layers with NODE_OPTIONS="--require ./my-layers.cjs", see docs/runs.md\\)$`, 'm');
     const validate = sluice(['validate', QUICKSTART_CONFIG, '--set', `model.uri=${model}`]);
     assert.equal(validate.status, 2, validate.stderr);
     assert.match(validate.stderr, expected);

@@ -43,7 +43,7 @@ for (const [name, p] of [['relative', '../../../../etc/passwd'], ['proc', '/proc
     for (const cmd of ['validate', 'run']) {
       const r = sluice([cmd, config]);
       assert.equal(r.status, 2, `${cmd}: ${r.stderr}`);
-      assert.match(r.stderr, new RegExp(`^/model/uri: model file ${modelJson.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: weightsManifest path ${JSON.stringify(p).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is refused: `, 'm'));
+      assert.match(r.stderr, new RegExp(`^sluice: /model/uri: model file ${modelJson.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: weightsManifest path ${JSON.stringify(p).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is refused: `, 'm'));
       assert.doesNotMatch(r.stderr, /root:|AWS_/);
     }
   });
@@ -55,7 +55,7 @@ test('a manifest declaring 10 GB of weights beside a small shard is refused by v
     const started = Date.now();
     const r = sluice([cmd, config]);
     assert.equal(r.status, 2, `${cmd}: ${r.stderr}`);
-    assert.match(r.stderr, /^\/model\/uri: model file .*model\.json: weightsManifest group 0 declares 10000\d+ bytes of weights but its files hold \d+ \(weights\.bin\)$/m);
+    assert.match(r.stderr, /^sluice: \/model\/uri: model file .*model\.json: weightsManifest group 0 declares 10000\d+ bytes of weights but its files hold \d+ \(weights\.bin\)$/m);
     assert.ok(Date.now() - started < 20_000);
   }
 });

@@ -48,13 +48,13 @@ test('the CLI never prints a URL password: malformed, wrong-scheme and %-escaped
     assert.doesNotMatch(r.stderr, /unexpected error/);
     return r.stderr.split('\n')[0];
   };
-  assert.equal(run(['run', QUICKSTART_CONFIG, '--coordinator', `redis://:${SECRET}%zz@127.0.0.1:6399`]), '/execution/coordinator: its user name or password holds a malformed %-escape (write % as %25), got "redis://:***@127.0.0.1:6399"');
-  assert.equal(run(['run', QUICKSTART_CONFIG, '--coordinator', `http://u:${SECRET}@127.0.0.1:6399`]), '/execution/coordinator: must match ^rediss?://, got "http://u:***@127.0.0.1:6399"');
-  assert.equal(run(['worker', '--coordinator', `redis//:${SECRET}@x`]), '--coordinator: must be a Redis URL (redis://host:6379 or rediss://…), got "redis//:***@x"');
-  assert.equal(run(['worker', '--coordinator', `redis://:${SECRET}%zz@127.0.0.1:6399`]), '--coordinator: its user name or password holds a malformed %-escape (write % as %25), got "redis://:***@127.0.0.1:6399"');
+  assert.equal(run(['run', QUICKSTART_CONFIG, '--coordinator', `redis://:${SECRET}%zz@127.0.0.1:6399`]), 'sluice: /execution/coordinator: its user name or password holds a malformed %-escape (write % as %25), got "redis://:***@127.0.0.1:6399"');
+  assert.equal(run(['run', QUICKSTART_CONFIG, '--coordinator', `http://u:${SECRET}@127.0.0.1:6399`]), 'sluice: /execution/coordinator: must match ^rediss?://, got "http://u:***@127.0.0.1:6399"');
+  assert.equal(run(['worker', '--coordinator', `redis//:${SECRET}@x`]), 'sluice: --coordinator: must be a Redis URL (redis://host:6379 or rediss://…), got "redis//:***@x"');
+  assert.equal(run(['worker', '--coordinator', `redis://:${SECRET}%zz@127.0.0.1:6399`]), 'sluice: --coordinator: its user name or password holds a malformed %-escape (write % as %25), got "redis://:***@127.0.0.1:6399"');
   assert.equal(
     run(['validate', QUICKSTART_CONFIG, '--set', 'storage.s3.endpoint="${SLUICE_TEST_EP}"'], { SLUICE_TEST_EP: `ftp://default:${SECRET}@127.0.0.1:6399` }),
-    '/storage/s3/endpoint: must match ^https?://, got "ftp://default:***@127.0.0.1:6399"',
+    'sluice: /storage/s3/endpoint: must match ^https?://, got "ftp://default:***@127.0.0.1:6399"',
   );
 });
 

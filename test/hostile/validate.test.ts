@@ -15,7 +15,7 @@ test('sink "/" (or errors "/") is a config error from validate, exit 2', () => {
   for (const slot of ['sink', 'errors']) {
     const r = sluice(['validate', QUICKSTART_CONFIG, '--set', `${slot}.uri=/`]);
     assert.equal(r.status, 2, r.stderr);
-    assert.match(r.stderr, new RegExp(`^/${slot}(/0)?/uri: writes to /, the root of the file system; give the sink a directory of its own$`, 'm'));
+    assert.match(r.stderr, new RegExp(`^sluice: /${slot}(/0)?/uri: writes to /, the root of the file system; give the sink a directory of its own$`, 'm'));
   }
 });
 
@@ -34,16 +34,16 @@ test('select naming an output the model does not have is a config error from val
     const post = (outputs: string[]) => `post=${JSON.stringify([{ type: 'select', outputs }, { type: 'argmax', labels: ['setosa', 'versicolor', 'virginica'] }])}`;
     const bad = sluice(['validate', QUICKSTART_CONFIG, '--set', `model.uri=${model}`, '--set', post(['species', 'probs'])]);
     assert.equal(bad.status, 2, bad.stderr);
-    assert.match(bad.stderr, /^\/post\/0\/outputs\/1: the model has no output "probs" \(its outputs: "species", "hidden_out"\)$/m);
+    assert.match(bad.stderr, /^sluice: \/post\/0\/outputs\/1: the model has no output "probs" \(its outputs: "species", "hidden_out"\)$/m);
     const good = sluice(['validate', QUICKSTART_CONFIG, '--set', `model.uri=${model}`, '--set', post(['species'])]);
     assert.equal(good.status, 0, good.stderr);
     // Selecting the 16-wide output before argmax with 3 labels: the labels check follows select.
     const wide = sluice(['validate', QUICKSTART_CONFIG, '--set', `model.uri=${model}`, '--set', post(['hidden_out'])]);
     assert.equal(wide.status, 2, wide.stderr);
-    assert.match(wide.stderr, /^\/post\/1\/labels: 3 labels for the 16 classes of the model's output "hidden_out" \(its last axis\); give one label per class$/m);
+    assert.match(wide.stderr, /^sluice: \/post\/1\/labels: 3 labels for the 16 classes of the model's output "hidden_out" \(its last axis\); give one label per class$/m);
     const single = sluice(['validate', QUICKSTART_CONFIG, '--set', `post=${JSON.stringify([{ type: 'select', outputs: ['species'] }])}`]);
     assert.equal(single.status, 2, single.stderr);
-    assert.match(single.stderr, /^\/post\/0\/outputs: the model has one output \("species"\): its predictions have no named outputs to select; remove this step$/m);
+    assert.match(single.stderr, /^sluice: \/post\/0\/outputs: the model has one output \("species"\): its predictions have no named outputs to select; remove this step$/m);
   } finally {
     fs.rmSync(path.dirname(model), { recursive: true, force: true });
   }
@@ -56,14 +56,14 @@ test('argmax/topk labels fewer than the model\'s classes are a config error from
   ]) {
     const r = sluice(['validate', QUICKSTART_CONFIG, '--set', `post=${JSON.stringify(post)}`]);
     assert.equal(r.status, 2, r.stderr);
-    assert.match(r.stderr, new RegExp(`^/post/${post.length - 1}/labels: 2 labels for the 3 classes of the model's output "species" \\(its last axis\\); give one label per class$`, 'm'));
+    assert.match(r.stderr, new RegExp(`^sluice: /post/${post.length - 1}/labels: 2 labels for the 3 classes of the model's output "species" \\(its last axis\\); give one label per class$`, 'm'));
   }
   const labels = path.join(os.tmpdir(), `sluice-labels-${process.pid}.txt`);
   fs.writeFileSync(labels, 'setosa\nversicolor\n');
   try {
     const r = sluice(['validate', QUICKSTART_CONFIG, '--set', `post=${JSON.stringify([{ type: 'argmax', labels }])}`]);
     assert.equal(r.status, 2, r.stderr);
-    assert.match(r.stderr, /^\/post\/0\/labels: 2 labels for the 3 classes/m);
+    assert.match(r.stderr, /^sluice: \/post\/0\/labels: 2 labels for the 3 classes/m);
   } finally {
     fs.rmSync(labels, { force: true });
   }

@@ -77,8 +77,8 @@ test('module problems are config errors: one line each with its path, all at onc
   const r = sluice(['validate', file]);
   assert.equal(r.status, 2, r.stderr);
   assert.deepEqual(r.stderr.trim().split('\n'), [
-    `/post/2/type: cannot load module "./no-such-stage.js": no such file ${path.join(dir, 'no-such-stage.js')}`,
-    `/post/3/type: module "${pathToFileURL(path.join(ROOT, 'examples/http-sink/http-sink.js')).href}" exports no post stage (it exports sink "http"); export default defineStage<Options>()({ kind: 'post', … })`,
+    `sluice: /post/2/type: cannot load module "./no-such-stage.js": no such file ${path.join(dir, 'no-such-stage.js')}`,
+    `sluice: /post/3/type: module "${pathToFileURL(path.join(ROOT, 'examples/http-sink/http-sink.js')).href}" exports no post stage (it exports sink "http"); export default defineStage<Options>()({ kind: 'post', … })`,
     'sluice: 2 problems in the config; nothing was run',
   ]);
   // Once the modules load, their options are checked against their own schemas.
@@ -86,8 +86,8 @@ test('module problems are config errors: one line each with its path, all at onc
   const r2 = sluice(['validate', file2]);
   assert.equal(r2.status, 2, r2.stderr);
   assert.deepEqual(r2.stderr.trim().split('\n'), [
-    '/post/2/extra: unknown key (allowed: failKeys)',
-    '/post/2/failKeys: must be an array, got "flower-001"',
+    'sluice: /post/2/extra: unknown key (allowed: failKeys)',
+    'sluice: /post/2/failKeys: must be an array, got "flower-001"',
     'sluice: 2 problems in the config; nothing was run',
   ]);
 });
@@ -118,7 +118,7 @@ test('a prediction spec missing members is reported when the graph is built, nam
   assert.equal(r.status, 2, r.stderr);
   assert.equal(
     r.stderr.trim().split('\n')[0],
-    `/decode/type: cannot load module "${spec}": prediction spec IncompleteSpec is missing features (the feature specs), decode() (record → features), output() (the output row)`,
+    `sluice: /decode/type: cannot load module "${spec}": prediction spec IncompleteSpec is missing features (the feature specs), decode() (record → features), output() (the output row)`,
   );
 });
 
@@ -151,7 +151,7 @@ test('post/map: a module that does not export a function is a config error (exit
   assert.equal(r.status, 2, r.stderr);
   const mod = mapStep('x').module;
   assert.deepEqual(r.stderr.trim().split('\n').slice(0, 2), [
-    `/post/2/module: "${mod}" export "notAFunction" is a number, not a function`,
-    `/post/3/module: "${mod}" has no export "nope" (it exports forgetful, label, notAFunction, slowly)`,
+    `sluice: /post/2/module: "${mod}" export "notAFunction" is a number, not a function`,
+    `sluice: /post/3/module: "${mod}" has no export "nope" (it exports forgetful, label, notAFunction, slowly)`,
   ]);
 });

@@ -40,8 +40,8 @@ test('a bad config exits 2 with one line per problem, before listening', () => {
   assert.equal(r.status, 2, r.stderr);
   assert.equal(
     r.stderr,
-    '/serve/colour: unknown key (allowed: maxBatchSize, batchTimeoutMs, maxQueue, maxBodyBytes, workers, drainTimeoutMs, maxInstancesPerRequest, predictTimeoutMs, requestTimeoutMs, headersTimeoutMs)\n' +
-      '/serve/maxQueue: must be >= 1, got 0\n' +
+    'sluice: /serve/colour: unknown key (allowed: maxBatchSize, batchTimeoutMs, maxQueue, maxBodyBytes, workers, drainTimeoutMs, maxInstancesPerRequest, predictTimeoutMs, requestTimeoutMs, headersTimeoutMs)\n' +
+      'sluice: /serve/maxQueue: must be >= 1, got 0\n' +
       'sluice: 2 problems in the config; nothing was run\n',
   );
   const port = sluice(['serve', QUICKSTART_CONFIG, '--port', '99999']);
