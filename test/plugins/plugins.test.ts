@@ -107,7 +107,7 @@ test('a user stage that leaves accepts/emits out gets them from its kind; one th
   assert.equal(r.status, 2, r.stderr);
   assert.match(
     r.stderr,
-    /^\/post\/2\/type: module ".*wrong\.mjs": its post stage definition says it accepts Instance and emits Prediction, but a post stage accepts Prediction and emits Prediction \(leave accepts\/emits out: the kind fixes them\)$/m,
+    /^sluice: \/post\/2\/type: module ".*wrong\.mjs": its post stage definition says it accepts Instance and emits Prediction, but a post stage accepts Prediction and emits Prediction \(leave accepts\/emits out: the kind fixes them\)$/m,
   );
 });
 
