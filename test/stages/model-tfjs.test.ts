@@ -105,7 +105,7 @@ test('a LayersModel with two inputs and two outputs gives model.predict results 
 });
 
 /** The backends these tests run on: tensorflow where `npm run native` ran (else skipped with the reason). */
-const onEvery = (title: string, fn: (backend: string) => Promise<void>) => {
+const onEvery = (title: string, fn: (backend: (typeof BACKENDS)[number]) => Promise<void>) => {
   for (const backend of BACKENDS) test(`${title} (${backend})`, { skip: backend === 'tensorflow' && needsNative() }, () => fn(backend));
 };
 
