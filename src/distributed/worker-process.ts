@@ -10,6 +10,7 @@ import { Worker, type Job } from 'bullmq';
 import { SluiceError, describeError } from '../core/errors.js';
 import { LiveCounters } from '../runtime/counts.js';
 import { startPool, type PartitionPool } from '../runtime/pool.js';
+import { layoutFor } from '../model/threads.js';
 import { storageFor, type Storage } from '../storage/index.js';
 import { buildGraph } from '../graph/build.js';
 import { loadRegistry } from '../graph/plugins.js';
@@ -55,7 +56,9 @@ export async function runWorkerProcess(o: WorkerProcessOptions): Promise<void> {
   const name = workerName();
   // Temporary file names carry the worker, so two workers on one partition never share a file.
   const tag = name.replace(/[^A-Za-z0-9.-]/g, '_');
-  let pool: PartitionPool | undefined;
+  // One pool per thread count: `threads` threads for wasm/cpu runs, one thread for tensorflow runs
+  // (one TensorFlow runtime per process, docs/native.md), their partitions queued on it.
+  const pools = new Map<number, PartitionPool>();
   let active = 0;
   let lastActivity = Date.now();
 
@@ -82,7 +85,12 @@ export async function runWorkerProcess(o: WorkerProcessOptions): Promise<void> {
     o.log(`sluice: worker: ${label}: started${job.attemptsStarted > 1 ? ` (attempt ${job.attemptsStarted})` : ''}`);
     // The first job's config starts the threads loading its model; a later run's config is
     // loaded by each thread on its first task of that run (runtime/worker.ts caches by config).
-    pool ??= startPool(data.loaded, o.threads);
+    const layout = layoutFor(data.loaded.config as unknown as Record<string, unknown>, o.threads, '--threads');
+    let pool = pools.get(layout.workers);
+    if (!pool) {
+      if (layout.note) o.log(`sluice worker: "${data.loaded.config.name}": ${layout.note}`);
+      pools.set(layout.workers, (pool = startPool(data.loaded, layout.workers)));
+    }
     const counters = new LiveCounters();
     // Live counts for the coordinator's progress and error budget.
     const beat = setInterval(() => void job.updateProgress(counters.snapshot()).catch(() => undefined), 1000);
@@ -172,6 +180,6 @@ export async function runWorkerProcess(o: WorkerProcessOptions): Promise<void> {
   // more (the lock cannot be renewed), so stop at once; another worker redoes them.
   await (lost ? within(worker.close(true), 1000) : worker.close());
   watch.close();
-  await pool?.destroy();
+  await Promise.all([...pools.values()].map((p) => p.destroy()));
   if (lost) throw lost;
 }

@@ -7,6 +7,7 @@ import type { BatchResult, OutputRow } from './rows.js';
 import { guardNesting } from './records.js';
 import { DEFAULT_TASK_TIMEOUT_MS, ThreadHealth } from './thread-health.js';
 import type { BatchTask } from './worker.js';
+import { layoutFor } from '../model/threads.js';
 
 /** A pipeline ready to predict in memory: its model loaded (in this thread or in each worker thread). */
 export interface Predictor {
@@ -31,7 +32,8 @@ export interface PredictorOptions extends PipelineOptions {
   /**
    * Worker threads, each loading the model once; 0 (default) runs the chain in this thread.
    * Threads pay off only for models whose batches cost more than handing records to a thread
-   * and back (see README, Online prediction).
+   * and back (see README, Online prediction). At most 1 on the tensorflow backend (one
+   * TensorFlow runtime per process: docs/native.md).
    */
   threads?: number;
 }
@@ -54,7 +56,10 @@ export function modelBatchSize(graph: Graph): number {
  */
 export async function createPredictor(pipeline: PipelineInput, options: PredictorOptions = {}): Promise<Predictor> {
   const loaded = loadPipeline(pipeline, options);
-  return predictorFor(loaded, await preparePipeline(loaded), options.threads ?? 0);
+  const threads = options.threads ?? 0;
+  // The thread model (docs/native.md): on the tensorflow backend one thread runs the model.
+  const layout = layoutFor(loaded.config as unknown as Record<string, unknown>, threads, 'threads');
+  return predictorFor(loaded, await preparePipeline(loaded), Math.min(threads, layout.workers));
 }
 
 /** `createPredictor` for a pipeline already prepared (validated and checked) into `graph`. */

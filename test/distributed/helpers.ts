@@ -50,6 +50,9 @@ export function project(): { dir: string; config: string; out: string; errors: s
   config.source.uri = path.join(input, 'data/flowers.jsonl');
   config.model.uri = path.join(input, 'model/model.json');
   config.model.batchSize = 1;
+  // wasm: these tests are about distribution; batchSize 1 on tensorflow (auto after `npm run
+  // native`) pays TensorFlow's per-call cost 23,100 times. native-threads.test.ts runs tensorflow.
+  config.model.backend = 'wasm';
   config.execution = { workers: 2, partitionBytes: 200_000 };
   fs.writeFileSync(path.join(dir, 'pipeline.json'), JSON.stringify(config, null, 2));
   return { dir, config: path.join(dir, 'pipeline.json'), out: path.join(dir, 'out/predictions'), errors: path.join(dir, 'out/errors') };

@@ -1,7 +1,8 @@
 /**
  * Photos through the whole engine: source files → decode image → key → the emotion GraphModel
  * of @vladmandic/human, several files per partition on two workers, compared with the same
- * model executed directly on the decoder's output; a changed photo blocks a resume.
+ * model executed directly on the decoder's output (on cpu; every backend within 1e-4, tensorflow
+ * where `npm run native` ran); a changed photo blocks a resume.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,11 +19,13 @@ import { createStorage } from '../../src/storage/index.js';
 import { ROOT, assertClose, byKey, readParts, sluice } from '../helpers/cli.js';
 import { fileRecordOf } from '../helpers/images.js';
 import { humanModel } from '../model/helpers.js';
+import { BACKENDS, needsNative } from '../helpers/native.js';
 
 const PHOTOS = path.join(ROOT, 'examples/images/photos');
 const decode = { type: 'image', feature: 'input_1', size: [64, 64], channels: 1, fit: 'crop', scale: 1 / 255, mean: 0.5, std: 0.5 };
 
-test('files → image → emotion: several photos per partition on 2 workers give the model\'s own outputs; bad files are error rows; a changed photo blocks a resume', async () => {
+for (const backend of BACKENDS) {
+test(`files → image → emotion on ${backend}: several photos per partition on 2 workers give the model's own outputs; bad files are error rows${backend === 'wasm' ? '; a changed photo blocks a resume' : ''}`, { skip: backend === 'tensorflow' && needsNative() }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-images-'));
   fs.mkdirSync(path.join(dir, 'photos'));
   const good = fs.readdirSync(PHOTOS).filter((f) => f !== 'truncated.jpg').sort();
@@ -33,7 +36,7 @@ test('files → image → emotion: several photos per partition on 2 workers giv
     source: { type: 'files', uri: 'photos/' },
     decode,
     key: { type: 'field', field: 'name', forward: ['size'] },
-    model: { type: 'tfjs', uri: humanModel('emotion'), batchSize: 3 },
+    model: { type: 'tfjs', uri: humanModel('emotion'), batchSize: 3, backend },
     sink: { type: 'jsonl', uri: 'out/predictions' },
     errors: { type: 'jsonl', uri: 'out/errors' },
     execution: { workers: 2, partitionBytes: 40_000, maxErrorRate: 0.5 },
@@ -45,6 +48,9 @@ test('files → image → emotion: several photos per partition on 2 workers giv
   const summary = JSON.parse(r.stdout);
   assert.deepEqual([summary.counts.read, summary.counts.written, summary.counts.failed], [good.length + 2, good.length, 2]);
   assert.ok(summary.partitions.total >= 3, `${summary.partitions.total} partitions`);
+  // One TensorFlow runtime per process (docs/native.md): the tensorflow backend runs one worker, and says why.
+  assert.equal(summary.workers, backend === 'tensorflow' ? 1 : 2);
+  if (backend === 'tensorflow') assert.match(summary.workersNote, /^execution\.workers 2 runs as 1: the tensorflow backend runs one TensorFlow runtime per process/);
   assert.equal(summary.input.length, good.length + 2, 'the listing names every file, not one per partition');
 
   // The same photos decoded by the stage's decoder and run through model.execute directly.
@@ -67,6 +73,7 @@ test('files → image → emotion: several photos per partition on 2 workers giv
   ]);
   assert.match(errors[0].error, /^unsupported image format GIF/);
   assert.match(errors[1].error, /^corrupt JPEG: /);
+  if (backend !== 'wasm') return fs.rmSync(dir, { recursive: true, force: true });
 
   // A complete output is a no-op; a photo changed since (not the first of its partition) is refused.
   assert.equal(sluice(['run', path.join(dir, 'pipeline.json')]).status, 0);
@@ -79,3 +86,4 @@ test('files → image → emotion: several photos per partition on 2 workers giv
   assert.match(again.stderr, /--overwrite/);
   fs.rmSync(dir, { recursive: true, force: true });
 });
+}

@@ -2,24 +2,30 @@
  * The MNIST example evaluates a real model on real labelled data: TFX's mnist.tfrecord (1000
  * tf.Example, read in place from ../shared) through examples/mnist/pipeline.json, its input
  * replaced by `--set source.uri` (the example ships 200 digits of its own: examples.test.ts). Its accuracy
- * must clear a sane floor, and its metrics.json must agree with the predictions it wrote.
+ * must clear a sane floor, and its metrics.json must agree with the predictions it wrote. It runs
+ * on every backend (tensorflow where `npm run native` ran), each one's scores within 1e-4 of wasm's.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, readParts, sluice } from '../helpers/cli.js';
+import { ROOT, assertClose, readParts, sluice } from '../helpers/cli.js';
 import { logLossTerm } from '../helpers/metrics-reference.js';
+import { BACKENDS, needsNative } from '../helpers/native.js';
 
 const FIXTURE = path.resolve(ROOT, '../shared/fixtures/tfrecord/mnist.tfrecord');
 const skip = fs.existsSync(FIXTURE) ? false : `${FIXTURE} is absent (../shared is not beside the project)`;
 
-test('examples/mnist: accuracy >= 0.85 on 1000 TFX digits, and metrics.json agrees with the predictions', { skip }, () => {
+/** Each backend's scores by record and class, to compare with wasm's (which runs first). */
+const scoresBy = new Map<string, Map<number, Record<number, number>>>();
+
+for (const backend of BACKENDS) {
+test(`examples/mnist on ${backend}: accuracy >= 0.85 on 1000 TFX digits, metrics.json agrees with the predictions, scores within 1e-4 of wasm`, { skip: skip || (backend === 'tensorflow' && needsNative()) }, () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-mnist-'));
   try {
     const r = sluice([
-      'run', path.join(ROOT, 'examples/mnist/pipeline.json'), '--set', `source.uri=${FIXTURE}`,
+      'run', path.join(ROOT, 'examples/mnist/pipeline.json'), '--set', `source.uri=${FIXTURE}`, '--set', `model.backend=${backend}`,
       '--set', `sink.0.uri=${out}/predictions`, '--set', `sink.1.uri=${out}/metrics`, '--set', `errors.uri=${out}/errors`,
     ]);
     assert.equal(r.status, 0, r.stderr);
@@ -48,7 +54,15 @@ test('examples/mnist: accuracy >= 0.85 on 1000 TFX digits, and metrics.json agre
     assert.equal(m.metrics.topKAccuracy, top3 / 1000);
     assert.ok(Math.abs(m.metrics.logLoss - logLoss / 1000) <= 1e-9);
     assert.match(r.stderr, /metrics: multiclass on "image_class", 1,000 records → .*metrics\.json\n {2}accuracy {10}0\.9\d{3}\n {2}top-3 accuracy {4}0\.9\d{3}\n/);
+
+    // Backends differ in float summation order only: every class's score within 1e-4 of wasm's
+    // (by class, not by rank: near-ties may order differently).
+    const scores = new Map(rows.map((row) => [row.key as number, Object.fromEntries(row.prediction.classes.map((c: number, i: number) => [c, row.prediction.scores[i]]))]));
+    scoresBy.set(backend, scores);
+    const wasm = scoresBy.get('wasm');
+    if (backend !== 'wasm' && wasm) assertClose(Object.fromEntries(scores), Object.fromEntries(wasm), 1e-4);
   } finally {
     fs.rmSync(out, { recursive: true, force: true });
   }
 });
+}

@@ -17,10 +17,14 @@ import jsonlSink from '../../stages/sink/jsonl/index.js';
 import type { Chunk, FeatureSpecMap } from '../../src/core/stage.js';
 import type { Json, KeyedInstance } from '../../src/core/types.js';
 import { initBackend } from '../../src/model/backend.js';
+import { needsNative } from '../helpers/native.js';
 import { storageSaveHandler } from '../../src/model/io-handler.js';
 import { createStorage } from '../../src/storage/index.js';
 import { runSink, runStage, testContext, testPartition, wholeFile, withDefaults } from '../helpers/run-stage.js';
 import { assertClose, keyed, predictionsOf } from '../model/helpers.js';
+
+/** The tensorflow backend too where `npm run native` ran. */
+const NATIVE = needsNative() ? [] : ['tensorflow'];
 
 const storage = createStorage();
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-model-isolation-'));
@@ -78,7 +82,7 @@ async function runEmbedding(records: KeyedInstance[], backend = 'cpu'): Promise<
 }
 
 test('one poison record in a batch of 256: it alone fails, with the model message; the other 255 are predicted in order', async () => {
-  for (const backend of ['cpu', 'wasm']) {
+  for (const backend of ['cpu', 'wasm', ...NATIVE]) {
     const records = idRecords({ 137: 50 });
     const { out, retries } = await runEmbedding(records, backend);
     assert.deepEqual(out.map((r) => r.key), records.map((r) => r.key), 'every record once, in input order');
@@ -147,7 +151,7 @@ const xRecords = [
 const runOverflow = (options: object, backend = 'cpu') => runStage<any>(tfjsStage, { uri: 'overflow/model.json', backend, ...options }, xRecords, { features: xFeatures, baseDir: dir });
 
 test('onNonFinite "fail" (the default): a record with NaN or ±Infinity in its outputs is a Failure naming the output and element', async () => {
-  for (const [options, backend] of [[{}, 'cpu'], [{ onNonFinite: 'fail' }, 'cpu'], [{}, 'wasm']] as const) {
+  for (const [options, backend] of [[{}, 'cpu'], [{ onNonFinite: 'fail' }, 'cpu'], [{}, 'wasm'], ...NATIVE.map((b) => [{}, b] as const)] as const) {
     const out = await runOverflow(options, backend);
     assert.deepEqual(
       out.map((r) => (r.failed ? [r.key, r.stage, r.code, r.error] : [r.key])),

@@ -104,8 +104,13 @@ test('a LayersModel with two inputs and two outputs gives model.predict results 
   }
 });
 
-test('a single-input Sequential model takes the single feature whatever its name; one output gives plain arrays', async () => {
-  const out = await runStage<any>(tfjsStage, { uri: 'seq/model.json', batchSize: 4 }, seqRecords, {
+/** The backends these tests run on: tensorflow where `npm run native` ran (else skipped with the reason). */
+const onEvery = (title: string, fn: (backend: (typeof BACKENDS)[number]) => Promise<void>) => {
+  for (const backend of BACKENDS) test(`${title} (${backend})`, { skip: backend === 'tensorflow' && needsNative() }, () => fn(backend));
+};
+
+onEvery('a single-input Sequential model takes the single feature whatever its name; one output gives plain arrays', async (backend) => {
+  const out = await runStage<any>(tfjsStage, { uri: 'seq/model.json', batchSize: 4, backend }, seqRecords, {
     features: { measurements: { dtype: 'float32', shape: [4] } },
     baseDir: dir,
   });
@@ -113,20 +118,21 @@ test('a single-input Sequential model takes the single feature whatever its name
   assert.equal(out[0].prediction.length, 3);
 });
 
-test('the emotion GraphModel matches a direct execute, fed by a feature named input_1 or input_1:0', async () => {
+onEvery('the emotion GraphModel matches a direct execute, fed by a feature named input_1 or input_1:0', async (backend) => {
   for (const name of ['input_1', 'input_1:0']) {
     const features: FeatureSpecMap = { [name]: { dtype: 'float32', shape: [64, 64, 1] }, other: { dtype: 'float32', shape: [1] } };
-    const out = await runStage<any>(tfjsStage, { uri: humanModel('emotion'), batchSize: 2 }, emotionRecords(name), { features });
+    const out = await runStage<any>(tfjsStage, { uri: humanModel('emotion'), batchSize: 2, backend }, emotionRecords(name), { features });
     assert.equal(out.length, E);
     assertClose(predictionsOf(out), expectedEmotion, 1e-5);
     assert.equal(out[0].prediction.length, 7);
   }
 });
 
-test('a GraphModel with a fixed batch dimension and four outputs: batches clamp to 1, outputs by signature key', async () => {
+onEvery('a GraphModel with a fixed batch dimension and four outputs: batches clamp to 1, outputs by signature key', async (backend) => {
   const uri = humanModel('blazeface'); // input "input:0" float32 [1,256,256,3]; outputs Identity…:0
   const images = randomFloats(2 * 256 * 256 * 3, 7);
   const records = [0, 1].map((i) => keyed(i, { image: images.slice(i * 196608, (i + 1) * 196608) }));
+  await initBackend(backend); // the reference: a direct execute on the same backend
   const model = await loadGraphModel(storageLoadHandler(storage, uri));
   const names = ['Identity_3:0', 'Identity:0', 'Identity_1:0', 'Identity_2:0'];
   const expected = [0, 1].map((i) =>
@@ -136,16 +142,16 @@ test('a GraphModel with a fixed batch dimension and four outputs: batches clamp 
     }),
   );
   model.dispose();
-  const out = await runStage<any>(tfjsStage, { uri, batchSize: 256 }, records, { features: { image: { dtype: 'float32', shape: [256, 256, 3] } } });
+  const out = await runStage<any>(tfjsStage, { uri, batchSize: 256, backend }, records, { features: { image: { dtype: 'float32', shape: [256, 256, 3] } } });
   assert.deepEqual(Object.keys(out[0].prediction), ['Identity_3', 'Identity', 'Identity_1', 'Identity_2']);
   assertClose(predictionsOf(out), expected, 1e-4);
 });
 
-test('Failures pass through in place; in a batch the model throws on only the poison record fails, and the run goes on', async () => {
+onEvery('Failures pass through in place; in a batch the model throws on only the poison record fails, and the run goes on', async (backend) => {
   const upstream: Failure = { failed: true, key: 'kx', source: 'data/in.jsonl', index: 9, offset: 900, stage: 'decode', code: 'bad-json', error: 'expected JSON', raw: '{oops' };
   const ids = [1, 50, 3, 4];
   const inputs = [keyed(0, { id: Int32Array.of(ids[0]!) }), upstream, ...ids.slice(1).map((id, i) => keyed(i + 1, { id: Int32Array.of(id) })), keyed(4, { id: Int32Array.of(1, 2) })];
-  const out = await runStage<any>(tfjsStage, { uri: 'emb/embedding.json', batchSize: 2, backend: 'cpu' }, inputs, {
+  const out = await runStage<any>(tfjsStage, { uri: 'emb/embedding.json', batchSize: 2, backend }, inputs, {
     features: { id: { dtype: 'int32', shape: [1] } },
     baseDir: dir,
   });
