@@ -88,7 +88,7 @@ export async function runWorkerProcess(o: WorkerProcessOptions): Promise<void> {
     const layout = layoutFor(data.loaded.config as unknown as Record<string, unknown>, o.threads, '--threads');
     let pool = pools.get(layout.workers);
     if (!pool) {
-      if (layout.note) o.log(`sluice worker: "${data.loaded.config.name}": ${layout.note}`);
+      if (layout.note) o.log(`sluice: worker: "${data.loaded.config.name}": ${layout.note}`);
       pools.set(layout.workers, (pool = startPool(data.loaded, layout.workers)));
     }
     const counters = new LiveCounters();
@@ -104,7 +104,7 @@ export async function runWorkerProcess(o: WorkerProcessOptions): Promise<void> {
         maxAttempts: 1,
         partitionTimeoutMs: graph.config.execution.partitionTimeoutMs,
         stagePaths: graph.transforms.map((t) => t.path),
-        onRetry: (line) => o.log(`sluice worker: ${label}: ${line}`),
+        onRetry: (line) => o.log(`sluice: worker: ${label}: ${line}`),
       };
       // The job's attempt is in the run id: temporary names stay unique across the queue's
       // redeliveries and this worker's own retries of a hung call.
