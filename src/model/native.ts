@@ -4,6 +4,7 @@
  * TensorFlow's C++ log lines out of Sluice's output.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { isMainThread } from 'node:worker_threads';
@@ -52,4 +53,31 @@ export function quietTensorFlowLogs(): void {
   process.env.TF_ENABLE_ONEDNN_OPTS ??= '0';
   if (process.env.TF_CPP_MIN_LOG_LEVEL !== undefined || process.argv.includes('--verbose')) return;
   process.env.TF_CPP_MIN_LOG_LEVEL = '2';
+}
+
+let held = false;
+
+/**
+ * Keeps tfjs-node's addon mapped for the life of the process (main thread, tensorflow backend,
+ * before any worker thread loads it). A worker thread that loaded the addon and is ended while
+ * its load is in progress (a run stopped by a config problem while the model loads, e.g. after
+ * `loadTimeoutMs`) has the addon unloaded under an exit handler TensorFlow registered: the
+ * process then crashes on exit (SIGSEGV, exit 139) after printing its message. Loading it here
+ * with RTLD_NODELETE means it is never unloaded. Its init makes an idle TensorFlow context in
+ * this thread; no op runs here (docs/native.md, "Thread model").
+ */
+export function holdNativeAddon(): void {
+  if (held || !isMainThread || nativeProblem()) return;
+  held = true;
+  quietTensorFlowLogs();
+  const libDir = path.join(path.dirname(require.resolve(`${TFJS_NODE}/package.json`)), 'lib');
+  for (const d of fs.readdirSync(libDir)) {
+    const binding = path.join(libDir, d, 'tfjs_binding.node');
+    if (!fs.existsSync(binding)) continue;
+    try {
+      process.dlopen({ exports: {} }, binding, os.constants.dlopen.RTLD_LAZY | ((os.constants.dlopen as Record<string, number>).RTLD_NODELETE ?? 0));
+    } catch {
+      // Loaded by the worker as usual then; only the exit crash above is not prevented.
+    }
+  }
 }
