@@ -17,18 +17,42 @@ const asRoot = process.getuid?.() === 0;
 
 /** Whether user 65534 can run node and read the compiled CLI (each path component must let it through). */
 function nobodyCanRun(): boolean {
-  if (!asRoot) return true;
   const r = spawnSync(process.execPath, ['-e', `require('fs').accessSync(${JSON.stringify(CLI)}, require('fs').constants.R_OK)`], { uid: NOBODY, gid: NOBODY, stdio: 'ignore' });
   return r.status === 0;
 }
-const skip = process.platform === 'win32' ? 'no POSIX permissions on Windows' : !nobodyCanRun() ? 'running as root, and user 65534 cannot read the project to run the CLI as it' : false;
+
+/** setpriv's arguments that run a command as root without the capabilities that bypass file permissions. */
+const NO_DAC = ['--bounding-set=-dac_override,-dac_read_search', '--inh-caps=-dac_override,-dac_read_search'];
+
+/** Whether root without those capabilities is refused a mode-000 file (setpriv from util-linux). */
+function setprivWorks(): boolean {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-setpriv-'));
+  try {
+    const file = path.join(dir, 'f');
+    fs.writeFileSync(file, 'x');
+    fs.chmodSync(file, 0o000);
+    const r = spawnSync('setpriv', [...NO_DAC, process.execPath, '-e', `require('fs').readFileSync(${JSON.stringify(file)})`], { stdio: 'ignore' });
+    return r.status !== null && r.status !== 0 && !r.error;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * How the CLI is kept from reading the file: as itself (not root); as user 65534 (root, project
+ * readable by that user); as root without file-permission capabilities (a project in a private
+ * folder, as a fresh clone under mktemp is).
+ */
+const mode: 'self' | 'nobody' | 'nocaps' | null =
+  process.platform === 'win32' ? null : !asRoot ? 'self' : nobodyCanRun() ? 'nobody' : setprivWorks() ? 'nocaps' : null;
+const skip = process.platform === 'win32' ? 'no POSIX permissions on Windows' : mode === null ? 'running as root: user 65534 cannot read the project and setpriv cannot drop root\'s file capabilities' : false;
 
 /** A copy of the quickstart owned by the user the CLI runs as, with `unreadable` (relative) made mode 000. */
 function project(unreadable: string): { dir: string; config: string; file: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-unreadable-'));
   for (const d of ['data', 'model']) fs.cpSync(path.join(ROOT, 'examples/quickstart', d), path.join(dir, d), { recursive: true });
   fs.copyFileSync(path.join(ROOT, 'examples/quickstart/pipeline.json'), path.join(dir, 'pipeline.json'));
-  if (asRoot) {
+  if (mode === 'nobody') {
     for (const f of [dir, ...fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((f) => path.join(dir, f))]) fs.chownSync(f, NOBODY, NOBODY);
   }
   const file = path.join(dir, unreadable);
@@ -37,12 +61,13 @@ function project(unreadable: string): { dir: string; config: string; file: strin
 }
 
 function run(args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], {
+  const [cmd, argv] = mode === 'nocaps' ? ['setpriv', [...NO_DAC, process.execPath, CLI, ...args]] : [process.execPath, [CLI, ...args]];
+  const r = spawnSync(cmd, argv, {
     cwd: os.tmpdir(),
     encoding: 'utf8',
     timeout: 120_000,
     env: { ...process.env, HOME: os.tmpdir() },
-    ...(asRoot ? { uid: NOBODY, gid: NOBODY } : {}),
+    ...(mode === 'nobody' ? { uid: NOBODY, gid: NOBODY } : {}),
   });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
