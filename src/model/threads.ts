@@ -6,7 +6,6 @@
 import os from 'node:os';
 import { isMainThread } from 'node:worker_threads';
 import { resolveBackend, type BackendName } from './backend.js';
-import { holdNativeAddon } from './native.js';
 
 /** How a process runs its models: worker threads, and TensorFlow's own thread pools per runtime. */
 export interface ThreadLayout {
@@ -55,7 +54,6 @@ export function applyThreadLayout(layout: ThreadLayout): void {
   if (!isMainThread || layout.intraOpThreads === null) return;
   process.env.TF_NUM_INTRAOP_THREADS ??= String(layout.intraOpThreads);
   process.env.TF_NUM_INTEROP_THREADS ??= String(layout.interOpThreads);
-  holdNativeAddon(); // after the pool sizes are set: TensorFlow reads them when it loads
 }
 
 /**

@@ -7,7 +7,8 @@ import type { BatchResult, OutputRow } from './rows.js';
 import { guardNesting } from './records.js';
 import { DEFAULT_TASK_TIMEOUT_MS, ThreadHealth } from './thread-health.js';
 import type { BatchTask } from './worker.js';
-import { layoutFor } from '../model/threads.js';
+import { layoutFor, modelBackend } from '../model/threads.js';
+import { holdNativeAddon } from '../model/native.js';
 
 /** A pipeline ready to predict in memory: its model loaded (in this thread or in each worker thread). */
 export interface Predictor {
@@ -101,6 +102,7 @@ export async function predictorFor(loaded: LoadedConfig, graph: Graph, threads: 
 
 /** Worker threads for one pipeline, set up as the batch engine's pool (`runtime/pool.ts`): each loads the model as it starts. */
 function startPredictPool(loaded: LoadedConfig, threads: number): Piscina<BatchTask, BatchResult> {
+  if (modelBackend(loaded.config as unknown as Record<string, unknown>) === 'tensorflow') holdNativeAddon();
   return new Piscina<BatchTask, BatchResult>({
     filename: new URL('./worker-entry.cjs', import.meta.url).href, // CommonJS entry: see worker-entry.cts
     minThreads: threads,

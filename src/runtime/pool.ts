@@ -1,4 +1,5 @@
-import { layoutFor } from '../model/threads.js';
+import { layoutFor, modelBackend } from '../model/threads.js';
+import { holdNativeAddon } from '../model/native.js';
 import { Piscina } from 'piscina';
 import type { LoadedConfig } from '../config/load.js';
 import type { PartitionResult } from './partition.js';
@@ -24,6 +25,7 @@ export const WORKER_YOUNG_GENERATION_MB = 12;
  * const pool = startPool(loaded, 2); // threads are loading the model while we plan
  */
 export function startPool(loaded: LoadedConfig, threads: number): PartitionPool {
+  if (modelBackend(loaded.config as unknown as Record<string, unknown>) === 'tensorflow') holdNativeAddon();
   return new Piscina<PartitionTask, PartitionResult>({
     filename: new URL('./worker-entry.cjs', import.meta.url).href, // CommonJS entry: see worker-entry.cts
     minThreads: threads,
