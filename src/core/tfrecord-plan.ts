@@ -7,13 +7,11 @@
 import fs from 'node:fs';
 import fsp, { type FileHandle } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { FOOTER_BYTES, HEADER_BYTES } from './tfrecord.js';
+import { FOOTER_BYTES, HEADER_BYTES, MAX_RECORD_BYTES, maskCrc } from './tfrecord.js';
 import { nominalCuts } from './partitioning.js';
 import type { FileInfo, Storage } from './storage.js';
 
 // A record this large is a corrupt length, not data: TF itself refuses records above 2 GiB.
-const MAX_RECORD_BYTES = 2 ** 31;
-const MASK_DELTA = 0xa282ead8;
 
 /**
  * CRC32C (Castagnoli, reflected polynomial 0x82f63b78) slicing-by-8 tables: table k maps a byte
@@ -49,8 +47,7 @@ export function headerLength(buf: Uint8Array, o: number): number {
   const a = (lo ^ 0xffffffff) >>> 0;
   let c = T[7 * 256 + (a & 0xff)]! ^ T[6 * 256 + ((a >>> 8) & 0xff)]! ^ T[5 * 256 + ((a >>> 16) & 0xff)]! ^ T[4 * 256 + (a >>> 24)]!;
   c ^= T[3 * 256 + (hi & 0xff)]! ^ T[2 * 256 + ((hi >>> 8) & 0xff)]! ^ T[256 + ((hi >>> 16) & 0xff)]! ^ T[hi >>> 24]!;
-  c = ~c >>> 0;
-  const masked = ((((c >>> 15) | (c << 17)) >>> 0) + MASK_DELTA) >>> 0;
+  const masked = maskCrc(~c >>> 0);
   const stored = (buf[o + 8]! | (buf[o + 9]! << 8) | (buf[o + 10]! << 16) | (buf[o + 11]! << 24)) >>> 0;
   if (masked !== stored || hi !== 0 || lo >= MAX_RECORD_BYTES) return -1;
   return lo;

@@ -12,7 +12,8 @@ export const HEADER_BYTES = 12;
 /** Bytes after a record's data: the data's CRC. */
 export const FOOTER_BYTES = 4;
 // A record this large is a corrupt length, not data: TF itself refuses records above 2 GiB.
-const MAX_RECORD_BYTES = 2 ** 31;
+/** A length TensorFlow never writes (2 GiB or more): a header declaring it is corrupt. */
+export const MAX_RECORD_BYTES = 2 ** 31;
 const MASK_DELTA = 0xa282ead8;
 
 /**
@@ -23,7 +24,11 @@ const MASK_DELTA = 0xa282ead8;
  * maskedCrc32c(new Uint8Array(8)) // the length CRC of an empty record
  */
 export function maskedCrc32c(data: Uint8Array): number {
-  const crc = crc32c(data) >>> 0;
+  return maskCrc(crc32c(data) >>> 0);
+}
+
+/** TFRecord's mask of a CRC32C value (see `maskedCrc32c`). */
+export function maskCrc(crc: number): number {
   return ((((crc >>> 15) | (crc << 17)) >>> 0) + MASK_DELTA) >>> 0;
 }
 
