@@ -8,7 +8,7 @@ import type { LoadedConfig } from '../config/load.js';
 import { buildGraph, checkGraph, type Graph } from '../graph/build.js';
 import { loadRegistry } from '../graph/plugins.js';
 import { storageFor, type Storage } from '../storage/index.js';
-import { builtinStages } from '../../stages/index.js';
+import { builtinCatalog } from '../../stages/catalog.js';
 import type { RunOptions, RunSummary } from './run.js';
 
 /** A config made ready to run: its graph built and checked (no data read yet). */
@@ -26,7 +26,7 @@ export interface PreparedPipeline {
  * const { graph } = await preparePipeline(loadConfig('pipeline.json'));
  */
 export async function preparePipeline(loaded: LoadedConfig, storage: Storage = storageFor(loaded.config)): Promise<PreparedPipeline> {
-  const registry = await loadRegistry(loaded, builtinStages);
+  const registry = await loadRegistry(loaded, builtinCatalog);
   const graph = buildGraph(loaded, registry, storage);
   await checkGraph(graph);
   return { loaded, graph, storage };
