@@ -1,6 +1,6 @@
-// Runs after tsc: makes the compiled CLI executable (tsc keeps the shebang, not the mode bit)
-// and precompiles the pipeline validator with ajv's standalone code, so neither the CLI nor
-// each worker thread pays ~75 ms compiling the schema at start-up.
+// Runs after tsc: makes the compiled CLI executable (tsc keeps the shebang, not the mode bit),
+// precompiles the pipeline validator with ajv's standalone code, so neither the CLI nor each
+// worker thread pays ~75 ms compiling the schema at start-up, and lists tfjs-layers' classes.
 import fs from 'node:fs';
 import standaloneModule from 'ajv/dist/standalone/index.js';
 
@@ -17,3 +17,12 @@ const schema = pipelineSchema(builtinStages);
 const ajv = createAjv({ source: true });
 const code = standaloneCode(ajv, ajv.compile(schema));
 fs.writeFileSync(new URL(`src/config/${PRECOMPILED_FILE}`, dist), `${code}\nmodule.exports.hash = ${JSON.stringify(schemaHash(schema))};\n`);
+
+// The classes tfjs-layers registers, for its version: the model check (src/model/layer-classes.ts)
+// then knows a model made only of them without importing TensorFlow.js in the CLI process.
+const { serialization } = await import('@tensorflow/tfjs-core');
+await import('@tensorflow/tfjs-layers');
+const { LAYER_CLASSES_FILE } = await import(new URL('src/model/layer-classes.js', dist).href);
+const layersVersion = JSON.parse(fs.readFileSync(new URL('../node_modules/@tensorflow/tfjs-layers/package.json', import.meta.url), 'utf8')).version;
+const classes = Object.keys(serialization.SerializationMap.getMap().classNameMap).sort();
+fs.writeFileSync(new URL(`src/model/${LAYER_CLASSES_FILE}`, dist), `${JSON.stringify({ version: layersVersion, classes })}\n`);

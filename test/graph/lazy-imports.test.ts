@@ -6,6 +6,8 @@
  * package the thread ever loaded, whether by `require` or `import` and whenever: pngjs and
  * jpeg-js (decode image), protobufjs (decode tf-example, sink tfrecord), @aws-crypto/crc32c
  * (TFRecord and RecordIO). highland, which every run uses, shows the check sees real loads.
+ * TensorFlow.js itself loads only in the threads that run the model: the CLI process checks a
+ * model made of built-in layers from the build's list of them (src/model/layer-classes.ts).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,6 +19,7 @@ import { checkExactlyOnce, makeProject, runSluice } from '../helpers/faults.js';
 
 const SDK = pathToFileURL(path.join(ROOT, 'dist/src/sdk.js')).href;
 const UNUSED = ['pngjs', 'jpeg-js', 'protobufjs', '@aws-crypto/crc32c'];
+const TFJS = '@tensorflow/tfjs-core';
 
 /** Appends `<threadId> <when> <packages loaded, comma-separated>`: workers at their first model call, the CLI process at exit. */
 const PROBE = `
@@ -26,7 +29,7 @@ import { createRequire } from 'node:module';
 import { isMainThread, threadId } from 'node:worker_threads';
 import { wrapPredict } from '${SDK}';
 const require = createRequire(import.meta.url);
-const PACKAGES = ${JSON.stringify(['highland', ...UNUSED])};
+const PACKAGES = ${JSON.stringify(['highland', TFJS, ...UNUSED])};
 export default function probe({ log }) {
   const note = (when) => {
     const files = Object.keys(require.cache);
@@ -67,6 +70,8 @@ test('sluice run: neither the CLI process nor a worker thread loads a package of
   for (const l of seen) {
     assert.ok(l.loaded.includes('highland'), `thread ${l.thread} (${l.when}): highland, which it uses, is seen`);
     assert.deepEqual(l.loaded.filter((x) => UNUSED.includes(x)), [], `thread ${l.thread} (${l.when}) loaded packages of unused stages`);
+    // The worker threads run the model; the CLI process checks a model of built-in layers without TensorFlow.js.
+    assert.equal(l.loaded.includes(TFJS), l.thread !== '0', `thread ${l.thread} (${l.when}): ${TFJS} loaded only where the model runs`);
   }
 });
 
@@ -78,4 +83,5 @@ test('sluice validate: the CLI process loads no package of a stage the config do
   assert.deepEqual(seen.map((l) => [l.thread, l.when]), [['0', 'exit']]);
   assert.ok(seen[0]!.loaded.includes('highland'));
   assert.deepEqual(seen[0]!.loaded.filter((x) => UNUSED.includes(x)), []);
+  assert.ok(!seen[0]!.loaded.includes(TFJS), 'validate checked the model without TensorFlow.js');
 });
