@@ -8,7 +8,6 @@ import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { SluiceError, describeError, EXIT } from '../core/errors.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
-import { outputDirs } from '../graph/build.js';
 import { preparePipeline, runPipeline } from '../runtime/pipeline.js';
 import type { ProgressStart } from '../runtime/progress.js';
 import { versions } from '../runtime/versions.js';
@@ -47,6 +46,7 @@ async function prepare(file: string, opts: CommonOptions) {
 async function validateCommand(file: string, opts: CommonOptions): Promise<number> {
   const { graph } = await prepare(file, opts);
   if (!opts.quiet) say(`${file}: valid: ${graph.summary}`);
+  const { outputDirs } = await import('../graph/build.js');
   if (opts.json) process.stdout.write(jsonOutcome('valid', { name: graph.name, chain: graph.summary, outputs: outputDirs(graph) }));
   return EXIT.ok;
 }
@@ -116,6 +116,7 @@ async function runCommand(file: string, opts: RunOptions): Promise<number> {
 async function explainConflict(err: SluiceError, loaded: LoadedConfig, storage: Storage): Promise<SluiceError> {
   try {
     const { graph } = await preparePipeline(loaded, storage);
+    const { outputDirs } = await import('../graph/build.js');
     for (const dir of outputDirs(graph)) {
       const text = await storage.readAll(joinUri(dir, STATUS_FILE)).catch(() => undefined);
       if (!text) continue;

@@ -10,7 +10,7 @@
  *   Schema tools do not know;
  * - `examples` for the options people write first.
  */
-import type { StageDefinition } from '../core/stage.js';
+import type { StageMeta } from '../core/stage.js';
 import type { StageKind } from '../core/types.js';
 import { MODULE_TYPE_PATTERN, pipelineSchema } from './schema.js';
 
@@ -88,6 +88,6 @@ const slotKind = (name: string): string | undefined => KINDS[name];
  * @example
  * fs.writeFileSync('schemas/pipeline.schema.json', JSON.stringify(publishedSchema(builtinStages), null, 2));
  */
-export function publishedSchema(defs: StageDefinition[]): Schema {
+export function publishedSchema(defs: readonly StageMeta[]): Schema {
   return { $schema: 'http://json-schema.org/draft-07/schema#', ...(editorSlots(relaxRequired(pipelineSchema(defs))) as Schema) };
 }

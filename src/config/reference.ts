@@ -1,4 +1,4 @@
-import type { StageDefinition } from '../core/stage.js';
+import type { StageMeta } from '../core/stage.js';
 import { KIND_EDGES, KIND_ORDER } from '../core/stage.js';
 
 /** Markers around the generated stage reference in README.md. */
@@ -15,7 +15,7 @@ function optionLine(name: string, s: any, required: boolean): string {
  * The README's stage reference, generated from the stage definitions so it cannot drift:
  * one section per kind, one entry per stage with its summary and options.
  */
-export function stageReference(defs: readonly StageDefinition[]): string {
+export function stageReference(defs: readonly StageMeta[]): string {
   const out: string[] = [REFERENCE_BEGIN];
   for (const kind of KIND_ORDER) {
     const list = defs.filter((d) => d.kind === kind);

@@ -1,4 +1,4 @@
-import type { StageDefinition } from '../core/stage.js';
+import type { StageMeta } from '../core/stage.js';
 import type { StageKind } from '../core/types.js';
 
 /** The top-level keys of a pipeline config, in the order users write them. */
@@ -184,7 +184,7 @@ export const serveSchema = {
 } as const;
 
 /** The schema of one stage slot: a discriminated union of the registry's stages of `kind`. */
-function kindSchema(kind: StageKind, defs: StageDefinition[]): Record<string, unknown> {
+function kindSchema(kind: StageKind, defs: readonly StageMeta[]): Record<string, unknown> {
   const branches = defs
     .filter((d) => d.kind === kind)
     .map((d) => {
@@ -234,7 +234,7 @@ export function isModuleType(type: unknown): type is string {
  * @example
  * const schema = pipelineSchema(builtinStages);
  */
-export function pipelineSchema(defs: StageDefinition[]): Record<string, unknown> {
+export function pipelineSchema(defs: readonly StageMeta[]): Record<string, unknown> {
   const sink = kindSchema('sink', defs);
   return {
     $id: 'https://sluice.dev/schemas/pipeline.schema.json',
@@ -256,7 +256,7 @@ export function pipelineSchema(defs: StageDefinition[]): Record<string, unknown>
         else: sink,
       },
       // An errors sink must write rows: a sink that only aggregates (one with `finish`, e.g. metrics) would drop them.
-      errors: { ...kindSchema('sink', defs.filter((d) => !('finish' in d && d.finish))), description: 'The sink that receives one row per failed record (default: jsonl under <sink uri>/_errors); one that writes rows.' },
+      errors: { ...kindSchema('sink', defs.filter((d) => !d.aggregates && !('finish' in d && d.finish))), description: 'The sink that receives one row per failed record (default: jsonl under <sink uri>/_errors); one that writes rows.' },
       execution: { ...executionSchema, default: {} },
       storage: storageSchema,
       serve: { ...serveSchema, default: {} },

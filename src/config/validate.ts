@@ -1,5 +1,5 @@
 import { SluiceError, describeError } from '../core/errors.js';
-import { joinUri, type StorageSettings } from '../storage/index.js';
+import type { StorageSettings } from '../storage/index.js';
 import type { Registry } from '../graph/registry.js';
 import { createAjv, formatErrors } from './ajv.js';
 import { isModuleType, pipelineSchema } from './schema.js';
@@ -8,6 +8,7 @@ import type { StageKind } from '../core/types.js';
 import { slotEntries } from '../core/slots.js';
 import { precompiledValidator } from './precompiled.js';
 import type { RawConfig } from './load.js';
+import { withDefaultStages } from './default-stages.js';
 
 /** One stage as configured: its type and its options (defaults applied). */
 export interface StageConfig {
@@ -67,15 +68,10 @@ const validators = new WeakMap<Registry, ReturnType<ReturnType<typeof createAjv>
  * const config = validateConfig(loaded.config, createRegistry(builtinStages));
  */
 export function validateConfig(raw: RawConfig, registry: Registry): PipelineConfig {
-  const config = structuredClone(raw) as any;
-  if (config.key === undefined) config.key = { type: 'position' };
-  const firstSink = Array.isArray(config.sink) ? config.sink[0] : config.sink;
-  if (config.errors === undefined && firstSink && typeof firstSink.uri === 'string') {
-    config.errors = { type: 'jsonl', uri: joinUri(firstSink.uri, '_errors') };
-  }
+  const config = withDefaultStages(structuredClone(raw)) as any;
   let validate = validators.get(registry);
   if (!validate) {
-    const schema = pipelineSchema(registry.stages as any);
+    const schema = pipelineSchema(registry.stages);
     validate = precompiledValidator(schema) ?? createAjv().compile(schema);
     validators.set(registry, validate);
   }

@@ -257,6 +257,26 @@ export interface SinkReport {
 export type StageDefinition = SourceDefinition | TransformDefinition | SinkDefinition;
 
 /**
+ * What validation, the pipeline schema and the stage reference need of a built-in stage, without
+ * its code: each built-in's schema.ts exports one and its index.ts spreads it into the definition;
+ * stages/catalog.ts lists them beside a lazy import of each definition, so a run imports only the
+ * stages its config names.
+ */
+export interface StageMeta<K extends StageKind = StageKind> {
+  kind: K;
+  type: string;
+  summary: string;
+  optionsSchema: Record<string, unknown>;
+  /** A sink that aggregates (it has `finish`) instead of writing rows: it cannot be the errors sink. */
+  aggregates?: boolean;
+}
+
+/** A built-in as stages/catalog.ts lists it: its meta now, its definition when a config names it. */
+export interface LazyStage extends StageMeta {
+  load(): Promise<StageDefinition>;
+}
+
+/**
  * Identity helper so that a stage definition's options type is inferred and checked.
  *
  * @example

@@ -17,7 +17,7 @@ import { loadRegistry } from '../graph/plugins.js';
 import { sinkCommits } from '../runtime/sink-commits.js';
 import { attemptPartition, type AttemptPolicy } from '../runtime/attempts.js';
 import type { Graph } from '../graph/build.js';
-import { builtinStages } from '../../stages/index.js';
+import { builtinCatalog } from '../../stages/catalog.js';
 import { partitionWhere, type PartitionJob, type PartitionOutcome } from './jobs.js';
 import { QUEUE_NAME, RedisWatch, bullConnection, printableUrl, within } from './redis.js';
 import { commitAttempt } from './worker-commit.js';
@@ -68,7 +68,7 @@ export async function runWorkerProcess(o: WorkerProcessOptions): Promise<void> {
   const graphFor = (job: PartitionJob, storage: Storage): Promise<Graph> => {
     let g = graphs.get(job.runKey);
     if (!g) {
-      g = loadRegistry(job.loaded, builtinStages).then((registry) => buildGraph(job.loaded, registry, storage));
+      g = loadRegistry(job.loaded, builtinCatalog).then((registry) => buildGraph(job.loaded, registry, storage));
       g.catch(() => graphs.delete(job.runKey));
       graphs.set(job.runKey, g);
     }

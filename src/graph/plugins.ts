@@ -14,7 +14,8 @@ import { slotEntries } from '../core/slots.js';
 import type { StageKind } from '../core/types.js';
 import type { LoadedConfig } from '../config/load.js';
 import { isModuleType } from '../config/schema.js';
-import { createRegistry, type Registry } from './registry.js';
+import { createRegistry, isDefinition, type BuiltinStage, type Registry } from './registry.js';
+import { withDefaultStages } from '../config/default-stages.js';
 import { modulePath } from './module-path.js';
 import { runPreloads } from './preload.js';
 
@@ -65,19 +66,34 @@ function exportedDefinitions(mod: Record<string, unknown>): any[] {
 const describeKinds = (defs: any[]) => (defs.length ? defs.map((d) => `${d.kind} "${d.type}"`).join(', ') : 'nothing usable as its default export');
 
 /**
- * The registry for a loaded config: the built-ins plus the user stages its slots name by path.
- * Every problem (a module that does not load, exports no stage of the slot's kind, or a
- * malformed definition) is one config line naming the slot, all reported at once (exit 2).
+ * `builtins` with the code of every catalogue entry the config names loaded (its slots, with
+ * the default key and errors stages): the one place built-in stage code is imported for a run,
+ * so a thread imports no stage it does not use. A type the catalogue does not know is left to
+ * validation, which names it with its "did you mean".
+ */
+async function loadNamed(loaded: LoadedConfig, builtins: readonly BuiltinStage[]): Promise<BuiltinStage[]> {
+  const named = new Set(
+    slotEntries(withDefaultStages({ ...loaded.config })).map(({ kind, value }) => `${kind}/${(value as { type?: unknown } | null)?.type}`),
+  );
+  return Promise.all(builtins.map((s) => (!isDefinition(s) && named.has(`${s.kind}/${s.type}`) ? s.load() : s)));
+}
+
+/**
+ * The registry for a loaded config: the built-ins (those it names with their code, see
+ * `loadNamed`) plus the user stages its slots name by path. Every problem (a module that does
+ * not load, exports no stage of the slot's kind, or a malformed definition) is one config line
+ * naming the slot, all reported at once (exit 2).
  *
  * @example
- * const registry = await loadRegistry(loadConfig('pipeline.json'), builtinStages);
+ * const registry = await loadRegistry(loadConfig('pipeline.json'), builtinCatalog);
  * const graph = buildGraph(loaded, registry, storage);
  */
-export async function loadRegistry(loaded: LoadedConfig, builtins: readonly StageDefinition[]): Promise<Registry> {
+export async function loadRegistry(loaded: LoadedConfig, builtins: readonly BuiltinStage[]): Promise<Registry> {
   // Every thread builds its registry before its stages: the config's preload modules run first.
   await runPreloads(loaded);
+  const named = await loadNamed(loaded, builtins);
   const slots = moduleSlots(loaded.config);
-  if (slots.length === 0) return createRegistry(builtins);
+  if (slots.length === 0) return createRegistry(named);
   const plugins = new Map<string, StageDefinition>();
   const problems: string[] = [];
   for (const slot of slots) {
@@ -106,5 +122,5 @@ export async function loadRegistry(loaded: LoadedConfig, builtins: readonly Stag
     plugins.set(key, def as StageDefinition);
   }
   if (problems.length) throw new SluiceError('CONFIG_INVALID', problems);
-  return createRegistry(builtins, plugins);
+  return createRegistry(named, plugins);
 }

@@ -6,7 +6,7 @@ import { buildGraph, checkStages, type Graph } from '../graph/build.js';
 import { loadRegistry } from '../graph/plugins.js';
 import type { PipelineDefinition } from '../api/builder.js';
 import { storageFor } from '../storage/index.js';
-import { builtinStages } from '../../stages/index.js';
+import { builtinCatalog } from '../../stages/catalog.js';
 
 /**
  * A pipeline for online prediction: the path of a config file (as `sluice run` takes), a
@@ -65,7 +65,7 @@ export function loadPipeline(pipeline: PipelineInput, options: PipelineOptions =
  */
 export async function preparePipeline(loaded: LoadedConfig): Promise<Graph> {
   // User stages are named by module path in the config: they are imported here, as a worker does.
-  const graph = buildGraph(loaded, await loadRegistry(loaded, builtinStages), storageFor(loaded.config));
+  const graph = buildGraph(loaded, await loadRegistry(loaded, builtinCatalog), storageFor(loaded.config));
   await checkStages(graph.transforms);
   return graph;
 }

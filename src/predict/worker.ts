@@ -7,7 +7,7 @@ import type { LoadedConfig } from '../config/load.js';
 import { buildGraph } from '../graph/build.js';
 import { loadRegistry } from '../graph/plugins.js';
 import { storageFor } from '../storage/index.js';
-import { builtinStages } from '../../stages/index.js';
+import { builtinCatalog } from '../../stages/catalog.js';
 import { createChain, runChain, type Chain } from './chain.js';
 import type { BatchResult } from './rows.js';
 
@@ -23,7 +23,7 @@ function chainFor(): Promise<Chain> {
   if (!chain) {
     const loaded = (workerData as { loaded: LoadedConfig }).loaded;
     // User stages are named by module path: this thread imports them itself.
-    const made = (chain = loadRegistry(loaded, builtinStages).then((registry) => createChain(buildGraph(loaded, registry, storageFor(loaded.config)))));
+    const made = (chain = loadRegistry(loaded, builtinCatalog).then((registry) => createChain(buildGraph(loaded, registry, storageFor(loaded.config)))));
     // A failed start is not kept: the next task tries again.
     made.catch(() => {
       if (chain === made) chain = undefined;

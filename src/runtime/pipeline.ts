@@ -5,10 +5,8 @@
  * so both go through exactly the same partitions, workers, commit and errors.
  */
 import type { LoadedConfig } from '../config/load.js';
-import { buildGraph, checkGraph, type Graph } from '../graph/build.js';
-import { loadRegistry } from '../graph/plugins.js';
+import type { Graph } from '../graph/build.js';
 import { storageFor, type Storage } from '../storage/index.js';
-import { builtinStages } from '../../stages/index.js';
 import type { RunOptions, RunSummary } from './run.js';
 
 /** A config made ready to run: its graph built and checked (no data read yet). */
@@ -26,7 +24,10 @@ export interface PreparedPipeline {
  * const { graph } = await preparePipeline(loadConfig('pipeline.json'));
  */
 export async function preparePipeline(loaded: LoadedConfig, storage: Storage = storageFor(loaded.config)): Promise<PreparedPipeline> {
-  const registry = await loadRegistry(loaded, builtinStages);
+  // Imported here, not above: `runPipeline` starts the worker threads before this thread loads
+  // validation, the graph and the stages.
+  const [{ buildGraph, checkGraph }, { loadRegistry }, { builtinCatalog }] = await Promise.all([import('../graph/build.js'), import('../graph/plugins.js'), import('../../stages/catalog.js')]);
+  const registry = await loadRegistry(loaded, builtinCatalog);
   const graph = buildGraph(loaded, registry, storage);
   await checkGraph(graph);
   return { loaded, graph, storage };
@@ -40,11 +41,12 @@ export async function preparePipeline(loaded: LoadedConfig, storage: Storage = s
  * const summary = await runPipeline(loadConfig('pipeline.json'), { overwrite: true });
  */
 export async function runPipeline(loaded: LoadedConfig, options: Omit<RunOptions, 'pool'> = {}): Promise<RunSummary> {
-  // Loaded lazily so that `validate` and `--help` start fast.
+  // Loaded lazily so that `validate` and `--help` start fast; the threads start before this
+  // thread imports the rest (the run loop, validation, the stages).
   const { startPool, requestedWorkers } = await import('./pool.js');
-  const { run } = await import('./run.js');
   const pool = startPool(loaded, requestedWorkers(loaded.config));
   try {
+    const { run } = await import('./run.js');
     const prepared = await preparePipeline(loaded);
     return await run(loaded, prepared.graph, prepared.storage, { ...options, pool });
   } finally {

@@ -9,7 +9,7 @@ import type { Partition } from '../core/types.js';
 import { buildGraph } from '../graph/build.js';
 import { loadRegistry } from '../graph/plugins.js';
 import { storageFor, type Storage } from '../storage/index.js';
-import { builtinStages } from '../../stages/index.js';
+import { builtinCatalog } from '../../stages/catalog.js';
 import { closeInstances, createInstances, type Instances } from './instances.js';
 import { LiveCounters } from './counts.js';
 import { runPartition, type PartitionResult } from './partition.js';
@@ -50,7 +50,7 @@ function instancesFor(loaded: LoadedConfig): Promise<Prepared> {
     // User stages are named by module path in the config: this thread imports them itself (and
     // runs the config's preload modules first, see graph/preload.ts).
     const prepared = previous
-      .then(() => loadRegistry(loaded, builtinStages))
+      .then(() => loadRegistry(loaded, builtinCatalog))
       .then(async (registry) => ({ storage, instances: await createInstances(buildGraph(loaded, registry, storage)) }));
     cached = { key, prepared };
     // A failed start is not cached: the next task tries again (and may succeed on a retry).

@@ -15,3 +15,11 @@ test('the build precompiles the validator for the built-in stages', () => {
 test('another registry (a plugin, a test) does not use the precompiled validator', () => {
   assert.equal(precompiledValidator(pipelineSchema(builtinStages.slice(1))), undefined);
 });
+
+test("the build's V8 code cache of the validator fits this Node, so no thread compiles the validator", async () => {
+  const { loadPrecompiled } = await import('../../src/config/precompiled.js');
+  const precompiled = loadPrecompiled();
+  assert.ok(precompiled, 'dist/src/config/pipeline-validator.cjs is missing: run npm run build');
+  assert.equal(precompiled.script.cachedDataRejected, false, 'dist/src/config/pipeline-validator.cache is missing or made by another Node: run npm run build');
+  assert.equal(precompiled.validate, precompiledValidator(pipelineSchema(builtinStages)), 'the validator run from the cache is the one validation uses');
+});

@@ -1,5 +1,5 @@
 import { defineStage, mapRecords, RecordError, toFailure, checkFeatureSpecs, compileFeatures, type FeatureValue, type Failure, type Instance, type RawRecord } from '../../../src/sdk.js';
-import { csvDecodeSchema, type CsvDecodeOptions } from './schema.js';
+import { csvDecodeMeta, type CsvDecodeOptions } from './schema.js';
 
 /**
  * Decodes one CSV row (fields by column, from `source/csv`). A row whose features fail keeps
@@ -37,10 +37,7 @@ const examples: CsvDecodeOptions[] = [
  *   "loc": { "dtype": "float32", "shape": [2], "columns": ["lat", "lon"] } } }
  */
 export default defineStage<CsvDecodeOptions>()({
-  kind: 'decode',
-  type: 'csv',
-  summary: 'Decodes the features of CSV rows: a column per feature (a number or a JSON array), or several `columns`; empty cells are missing.',
-  optionsSchema: csvDecodeSchema,
+  ...csvDecodeMeta,
   examples,
   features(options) {
     return options.features;

@@ -1,5 +1,6 @@
 import type { JSONSchemaType } from 'ajv';
-import { featuresSchema, type FeatureSpecMap } from '../../../src/sdk.js';
+import type { FeatureSpecMap, StageMeta } from '../../../src/core/stage.js';
+import { featuresSchema } from '../../../src/core/features.js';
 
 /** Options of `decode/csv`. */
 export interface CsvDecodeOptions {
@@ -15,4 +16,12 @@ export const csvDecodeSchema: JSONSchemaType<CsvDecodeOptions> = {
   },
   required: ['features'],
   additionalProperties: false,
+};
+
+/** `decode/csv` as validation, the schema and the stage reference know it, without its code (stages/catalog.ts). */
+export const csvDecodeMeta: StageMeta<'decode'> = {
+  kind: 'decode',
+  type: 'csv',
+  summary: 'Decodes the features of CSV rows: a column per feature (a number or a JSON array), or several `columns`; empty cells are missing.',
+  optionsSchema: csvDecodeSchema,
 };

@@ -1,7 +1,7 @@
 import { defineStage, mapRecords, RAW_LIMIT, RecordError, toFailure, describeError, type StageContext, type Failure, type Instance, type RawRecord } from '../../../src/sdk.js';
 import { decodeRgba } from './formats.js';
 import { normalise, placement, resizeRgba } from './pixels.js';
-import { imageDecodeSchema, type ImageDecodeOptions } from './schema.js';
+import { imageDecodeMeta, type ImageDecodeOptions } from './schema.js';
 
 /** One entry per channel from a number or a list (the list's length is checked by `check`). */
 function perChannel(v: number | number[], channels: number): number[] {
@@ -118,10 +118,7 @@ const examples: ImageDecodeOptions[] = [
  * { "type": "image", "feature": "input_1", "size": [64, 64], "channels": 1, "fit": "crop", "scale": 0.00392156862745098 }
  */
 export default defineStage<ImageDecodeOptions>()({
-  kind: 'decode',
-  type: 'image',
-  summary: 'Decodes JPEG/PNG images (bytes from source "files", or a base64 field) to a float32 feature [height, width, channels]: bilinear resize (stretch, crop or pad), grayscale/RGB/RGBA, scale, per-channel mean and std.',
-  optionsSchema: imageDecodeSchema,
+  ...imageDecodeMeta,
   examples,
   features: (options) => ({ [options.feature]: { dtype: 'float32', shape: [options.size[0], options.size[1], options.channels] } }),
   check: async (options, ctx: StageContext) => optionProblems(options, ctx.path),

@@ -1,4 +1,5 @@
 import type { JSONSchemaType } from 'ajv';
+import type { StageMeta } from '../../../src/core/stage.js';
 
 /** How an image whose aspect ratio differs from `size` is fitted. */
 export type ImageFit = 'stretch' | 'crop' | 'pad';
@@ -96,4 +97,12 @@ export const imageDecodeSchema: JSONSchemaType<ImageDecodeOptions> = {
   },
   required: ['feature', 'size', 'channels', 'fit', 'scale', 'mean', 'std', 'maxPixels'],
   additionalProperties: false,
+};
+
+/** `decode/image` as validation, the schema and the stage reference know it, without its code (stages/catalog.ts). */
+export const imageDecodeMeta: StageMeta<'decode'> = {
+  kind: 'decode',
+  type: 'image',
+  summary: 'Decodes JPEG/PNG images (bytes from source "files", or a base64 field) to a float32 feature [height, width, channels]: bilinear resize (stretch, crop or pad), grayscale/RGB/RGBA, scale, per-channel mean and std.',
+  optionsSchema: imageDecodeSchema,
 };

@@ -1,6 +1,6 @@
 import { defineStage, mapRecords, parseJsonExact, RecordError, toFailure, describeError, checkFeatureSpecs, compileFeatures, type FeatureValue, type Failure, type Instance, type RawRecord } from '../../../src/sdk.js';
 import { checkNesting } from '../../../src/core/nesting.js';
-import { jsonDecodeSchema, type JsonDecodeOptions } from './schema.js';
+import { jsonDecodeMeta, type JsonDecodeOptions } from './schema.js';
 import { instanceProblems, instanceView, type ViewFunction } from './instances.js';
 
 /** The top-level scalar fields of a record too deep to carry on: enough for the key stage to key its Failure. */
@@ -78,10 +78,7 @@ const examples: JsonDecodeOptions[] = [
  * { "type": "json", "features": { "userId": { "dtype": "int32", "shape": [1] } } }
  */
 export default defineStage<JsonDecodeOptions>()({
-  kind: 'decode',
-  type: 'json',
-  summary: 'Parses each record as JSON (an object, or as Vertex AI instances an array or a bare value) and decodes its features (dtype, shape, default).',
-  optionsSchema: jsonDecodeSchema,
+  ...jsonDecodeMeta,
   examples,
   features(options) {
     return options.features;

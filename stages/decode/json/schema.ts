@@ -1,5 +1,6 @@
 import type { JSONSchemaType } from 'ajv';
-import { featuresSchema, type FeatureSpecMap } from '../../../src/sdk.js';
+import type { FeatureSpecMap, StageMeta } from '../../../src/core/stage.js';
+import { featuresSchema } from '../../../src/core/features.js';
 import type { InstanceOptions } from './instances.js';
 
 /** Options of `decode/json`. */
@@ -30,3 +31,11 @@ export const jsonDecodeSchema: JSONSchemaType<JsonDecodeOptions> = {
   required: ['features', 'instanceType'],
   additionalProperties: false,
 } as any;
+
+/** `decode/json` as validation, the schema and the stage reference know it, without its code (stages/catalog.ts). */
+export const jsonDecodeMeta: StageMeta<'decode'> = {
+  kind: 'decode',
+  type: 'json',
+  summary: 'Parses each record as JSON (an object, or as Vertex AI instances an array or a bare value) and decodes its features (dtype, shape, default).',
+  optionsSchema: jsonDecodeSchema,
+};

@@ -1,7 +1,7 @@
 import { defineStage, mapRecords, RecordError, toFailure, describeError, checkFeatureSpecs, type FeatureValue, type Failure, type Instance, type RawRecord } from '../../../src/sdk.js';
 import { compileTfFeatures, featureJson, lazyFields } from './decode.js';
 import { ExampleType, type TfExample, type TfFeature } from './proto.js';
-import { tfExampleDecodeSchema, type TfExampleDecodeOptions } from './schema.js';
+import { tfExampleDecodeMeta, type TfExampleDecodeOptions } from './schema.js';
 
 /** The record's bytes (a source may hand text to a binary decoder only by mistake). */
 export function recordBytes(record: RawRecord): Uint8Array {
@@ -54,10 +54,7 @@ const examples: TfExampleDecodeOptions[] = [
  * { "type": "tf-example", "features": { "image_floats": { "dtype": "float32", "shape": [28, 28, 1] } } }
  */
 export default defineStage<TfExampleDecodeOptions>()({
-  kind: 'decode',
-  type: 'tf-example',
-  summary: 'Parses each record as a tf.train.Example and decodes its features (dtype float32/int32/int64/string/bytes, shape, default).',
-  optionsSchema: tfExampleDecodeSchema,
+  ...tfExampleDecodeMeta,
   examples,
   features: (options) => options.features,
   check: async (options, ctx) => checkFeatureSpecs(options.features, `${ctx.path}/features`),

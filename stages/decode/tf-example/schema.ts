@@ -1,5 +1,6 @@
 import type { JSONSchemaType } from 'ajv';
-import { featuresSchema, type FeatureSpecMap } from '../../../src/sdk.js';
+import type { FeatureSpecMap, StageMeta } from '../../../src/core/stage.js';
+import { featuresSchema } from '../../../src/core/features.js';
 
 /** Options of `decode/tf-example` (and `decode/tf-sequence-example`, for its context). */
 export interface TfExampleDecodeOptions {
@@ -15,4 +16,12 @@ export const tfExampleDecodeSchema: JSONSchemaType<TfExampleDecodeOptions> = {
   },
   required: ['features'],
   additionalProperties: false,
+};
+
+/** `decode/tf-example` as validation, the schema and the stage reference know it, without its code (stages/catalog.ts). */
+export const tfExampleDecodeMeta: StageMeta<'decode'> = {
+  kind: 'decode',
+  type: 'tf-example',
+  summary: 'Parses each record as a tf.train.Example and decodes its features (dtype float32/int32/int64/string/bytes, shape, default).',
+  optionsSchema: tfExampleDecodeSchema,
 };

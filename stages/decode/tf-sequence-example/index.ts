@@ -2,7 +2,8 @@ import { defineStage, mapRecords, RecordError, toFailure, describeError, checkFe
 import { compileTfFeatures, featureJson, lazyFields } from '../tf-example/decode.js';
 import { SequenceExampleType, type TfSequenceExample } from '../tf-example/proto.js';
 import { recordBytes } from '../tf-example/index.js';
-import { tfExampleDecodeSchema, type TfExampleDecodeOptions } from '../tf-example/schema.js';
+import type { TfExampleDecodeOptions } from '../tf-example/schema.js';
+import { tfSequenceExampleDecodeMeta } from './schema.js';
 
 /**
  * The fields of a SequenceExample: each context feature as a list of values (as in
@@ -32,10 +33,7 @@ const examples: TfExampleDecodeOptions[] = [{ features: { i: { dtype: 'int64', s
  * { "type": "tf-sequence-example", "features": { "i": { "dtype": "int64", "shape": [1] } } }
  */
 export default defineStage<TfExampleDecodeOptions>()({
-  kind: 'decode',
-  type: 'tf-sequence-example',
-  summary: 'Parses each record as a tf.train.SequenceExample and decodes its context features as decode/tf-example does; feature lists are forwardable.',
-  optionsSchema: tfExampleDecodeSchema,
+  ...tfSequenceExampleDecodeMeta,
   examples,
   features: (options) => options.features,
   check: async (options, ctx) => checkFeatureSpecs(options.features, `${ctx.path}/features`),

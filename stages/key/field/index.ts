@@ -1,7 +1,7 @@
 import { defineStage, RecordError, shown, type Key } from '../../../src/sdk.js';
 import { keyTransform } from '../position/index.js';
 import { forwardNames, forwardProblems } from '../position/forward.js';
-import { fieldKeySchema, type FieldKeyOptions } from './schema.js';
+import { fieldKeyMeta, type FieldKeyOptions } from './schema.js';
 
 /**
  * The key held in `fields[field]`: a non-empty string or a finite number; anything else
@@ -42,10 +42,7 @@ function failureKey(fields: Record<string, unknown> | undefined, field: string):
  * { "type": "field", "field": "id", "forward": ["city"] }
  */
 export default defineStage<FieldKeyOptions>()({
-  kind: 'key',
-  type: 'field',
-  summary: 'Keys each record by the value of one input field (a string or a number, or a one-element list of one, as tf.Example features are); a record without it is a Failure.',
-  optionsSchema: fieldKeySchema,
+  ...fieldKeyMeta,
   examples: [{ field: 'id', forward: [] }, { field: 'key', forward: ['userId', 'movieId'] }, { field: 'id', forward: '*' }],
   forwards: (options) => forwardNames(options.forward),
   check: async (options, ctx) => forwardProblems(options.forward, ctx.path),

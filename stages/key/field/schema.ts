@@ -1,4 +1,5 @@
 import type { JSONSchemaType } from 'ajv';
+import type { StageMeta } from '../../../src/core/stage.js';
 import { forwardSchema, type Forward } from '../position/forward.js';
 
 /** Options of `key/field`. */
@@ -22,4 +23,12 @@ export const fieldKeySchema: JSONSchemaType<FieldKeyOptions> = {
   },
   required: ['field', 'forward'],
   additionalProperties: false,
+};
+
+/** `key/field` as validation, the schema and the stage reference know it, without its code (stages/catalog.ts). */
+export const fieldKeyMeta: StageMeta<'key'> = {
+  kind: 'key',
+  type: 'field',
+  summary: 'Keys each record by the value of one input field (a string or a number, or a one-element list of one, as tf.Example features are); a record without it is a Failure.',
+  optionsSchema: fieldKeySchema,
 };

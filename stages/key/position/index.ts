@@ -1,5 +1,5 @@
 import { defineStage, RecordError, isFailure, toFailure, type Chunk, type ChunkStream, type StageContext, type Failure, type Instance, type Key, type KeyedInstance, type Origin } from '../../../src/sdk.js';
-import { positionKeySchema, type PositionKeyOptions } from './schema.js';
+import { positionKeyMeta, type PositionKeyOptions } from './schema.js';
 import { forwarder, forwardNames, forwardProblems, type Forward } from './forward.js';
 
 export { forwarder, forwardProblems } from './forward.js';
@@ -64,10 +64,7 @@ export function positionKey(origin: Origin): string | null {
  * { "type": "position", "forward": ["city"] }
  */
 export default defineStage<PositionKeyOptions>()({
-  kind: 'key',
-  type: 'position',
-  summary: 'Keys each record by its position: <source>:<index>, or <source>@<offset> in a split file.',
-  optionsSchema: positionKeySchema,
+  ...positionKeyMeta,
   examples: [{ forward: [] }, { forward: ['city', 'age'] }, { forward: '*' }],
   forwards: (options) => forwardNames(options.forward),
   check: async (options, ctx: StageContext) => forwardProblems(options.forward, ctx.path),

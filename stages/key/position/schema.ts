@@ -1,4 +1,5 @@
 import type { JSONSchemaType } from 'ajv';
+import type { StageMeta } from '../../../src/core/stage.js';
 import { forwardSchema, type Forward } from './forward.js';
 
 export { forwardSchema } from './forward.js';
@@ -17,4 +18,12 @@ export const positionKeySchema: JSONSchemaType<PositionKeyOptions> = {
   },
   required: ['forward'],
   additionalProperties: false,
+};
+
+/** `key/position` as validation, the schema and the stage reference know it, without its code (stages/catalog.ts). */
+export const positionKeyMeta: StageMeta<'key'> = {
+  kind: 'key',
+  type: 'position',
+  summary: 'Keys each record by its position: <source>:<index>, or <source>@<offset> in a split file.',
+  optionsSchema: positionKeySchema,
 };

@@ -11,7 +11,7 @@ import { hashModel } from '../../../src/model/fingerprint.js';
 import type { LoadedModel } from '../../../src/model/load.js';
 import { findNonFinite, nonFiniteMessage, nullNonFinite, type NonFiniteMode } from '../../../src/model/finite.js';
 import { outOfMemory } from '../../../src/model/memory.js';
-import { DEFAULT_BACKEND, DEFAULT_BATCH_SIZE, DEFAULT_LOAD_TIMEOUT_MS, DEFAULT_ON_NON_FINITE, tfjsSchema, type TfjsOptions } from './schema.js';
+import { DEFAULT_BACKEND, DEFAULT_BATCH_SIZE, DEFAULT_LOAD_TIMEOUT_MS, DEFAULT_ON_NON_FINITE, tfjsMeta, type TfjsOptions } from './schema.js';
 
 let retries = 0;
 
@@ -219,11 +219,7 @@ async function predictChunk(
  * { "type": "tfjs", "uri": "model/model.json", "batchSize": 256, "backend": "wasm", "onNonFinite": "fail" }
  */
 export default defineStage<TfjsOptions>()({
-  kind: 'model',
-  type: 'tfjs',
-  summary:
-    'Runs a TensorFlow.js LayersModel or GraphModel on batches of instances (backends wasm, cpu, tensorflow); a batch the model throws on is split in halves down to single records, so only the records that fail alone become Failures.',
-  optionsSchema: tfjsSchema,
+  ...tfjsMeta,
   examples: [{ uri: 'model/model.json', batchSize: 256, backend: 'auto', onNonFinite: 'fail' }],
   runtimeOptions: ['batchSize', 'loadTimeoutMs', 'batchTimeoutMs'],
 

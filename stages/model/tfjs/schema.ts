@@ -1,4 +1,5 @@
 import type { BackendName } from '../../../src/model/backend.js';
+import type { StageMeta } from '../../../src/core/stage.js';
 import type { NonFiniteMode } from '../../../src/model/finite.js';
 
 /** Options of `model/tfjs` (after defaults). */
@@ -85,3 +86,11 @@ export const tfjsSchema = {
   required: ['uri'],
   additionalProperties: false,
 } as const;
+
+/** `model/tfjs` as validation, the schema and the stage reference know it, without its code (stages/catalog.ts). */
+export const tfjsMeta: StageMeta<'model'> = {
+  kind: 'model',
+  type: 'tfjs',
+  summary: 'Runs a TensorFlow.js LayersModel or GraphModel on batches of instances (backends wasm, cpu, tensorflow); a batch the model throws on is split in halves down to single records, so only the records that fail alone become Failures.',
+  optionsSchema: tfjsSchema,
+};

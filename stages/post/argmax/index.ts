@@ -1,5 +1,5 @@
 import { defineStage, mapRecords, mapLastAxis, RecordError, checkLabels, classOf, describeLabels, loadLabels, type Json, type Prediction } from '../../../src/sdk.js';
-import { argmaxSchema, type ArgmaxOptions } from './schema.js';
+import { argmaxMeta, type ArgmaxOptions } from './schema.js';
 
 /**
  * Index of the highest score of `v`: the first one on ties, NaN ranking below every number
@@ -28,10 +28,7 @@ export function argmaxIndex(v: readonly number[]): number {
  * // [0.3, 0.7] → {"class": "dog", "score": 0.7}
  */
 export default defineStage<ArgmaxOptions>()({
-  kind: 'post',
-  type: 'argmax',
-  summary: 'The best class per vector on the last axis: {"class": <label or index>, "score": <p>} (labels optional).',
-  optionsSchema: argmaxSchema,
+  ...argmaxMeta,
   examples: [{}, { labels: ['negative', 'positive'] }],
   check: (options, ctx) => checkLabels(options.labels, ctx),
   describe: (options, ctx) => describeLabels(options.labels, ctx),

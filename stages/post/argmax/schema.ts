@@ -1,5 +1,6 @@
 import type { JSONSchemaType } from 'ajv';
-import { labelsSchema, type LabelsOption } from '../../../src/sdk.js';
+import type { StageMeta } from '../../../src/core/stage.js';
+import { labelsSchema, type LabelsOption } from '../../../src/core/labels.js';
 
 /** Options of `post/argmax`. */
 export interface ArgmaxOptions {
@@ -15,4 +16,12 @@ export const argmaxSchema: JSONSchemaType<ArgmaxOptions> = {
   },
   required: [],
   additionalProperties: false,
+};
+
+/** `post/argmax` as validation, the schema and the stage reference know it, without its code (stages/catalog.ts). */
+export const argmaxMeta: StageMeta<'post'> = {
+  kind: 'post',
+  type: 'argmax',
+  summary: 'The best class per vector on the last axis: {"class": <label or index>, "score": <p>} (labels optional).',
+  optionsSchema: argmaxSchema,
 };

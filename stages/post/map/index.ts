@@ -1,5 +1,5 @@
 import { defineStage, isFailure, toFailure, mapAsync, describeError, importExport, type Chunk, type Failure, type Json, type Key, type Prediction } from '../../../src/sdk.js';
-import { mapSchema, type MapOptions } from './schema.js';
+import { mapMeta, type MapOptions } from './schema.js';
 
 /** What a map function gets beside the prediction. */
 export interface MapContext {
@@ -29,10 +29,7 @@ async function loadFunction(options: MapOptions, ctx: Parameters<typeof importEx
  * // to-stars.js: export default (p, { args }) => Math.round(p[0] * args.max)
  */
 export default defineStage<MapOptions>()({
-  kind: 'post',
-  type: 'map',
-  summary: 'Runs a user function from a module on every prediction: (prediction, {key, forward, args}) → new prediction; what it throws is a Failure naming the stage.',
-  optionsSchema: mapSchema,
+  ...mapMeta,
   examples: [{ module: './to-stars.js', export: 'default', args: { max: 5 } }],
   async check(options, ctx) {
     try {

@@ -1,4 +1,5 @@
 import type { JSONSchemaType } from 'ajv';
+import type { StageMeta } from '../../../src/core/stage.js';
 
 /** Options of `post/map`. */
 export interface MapOptions {
@@ -25,4 +26,12 @@ export const mapSchema: JSONSchemaType<MapOptions> = {
   },
   required: ['module', 'export'],
   additionalProperties: false,
+};
+
+/** `post/map` as validation, the schema and the stage reference know it, without its code (stages/catalog.ts). */
+export const mapMeta: StageMeta<'post'> = {
+  kind: 'post',
+  type: 'map',
+  summary: 'Runs a user function from a module on every prediction: (prediction, {key, forward, args}) → new prediction; what it throws is a Failure naming the stage.',
+  optionsSchema: mapSchema,
 };

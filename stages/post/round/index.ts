@@ -1,12 +1,9 @@
 import { defineStage, mapRecords, mapNumbers, type Json, type Prediction } from '../../../src/sdk.js';
-import { roundSchema, type RoundOptions } from './schema.js';
+import { roundMeta, type RoundOptions } from './schema.js';
 
 /** `post/round`: rounds every number of the prediction to `digits` decimals; same shape. */
 export default defineStage<RoundOptions>()({
-  kind: 'post',
-  type: 'round',
-  summary: 'Rounds every number in the prediction to `digits` decimals (same shape).',
-  optionsSchema: roundSchema,
+  ...roundMeta,
   examples: [{ digits: 4 }],
   // Same outputs, same classes.
   outputs: (_options, _ctx, upstream) => upstream,

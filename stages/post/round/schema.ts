@@ -1,4 +1,5 @@
 import type { JSONSchemaType } from 'ajv';
+import type { StageMeta } from '../../../src/core/stage.js';
 
 /** Options of `post/round`. */
 export interface RoundOptions {
@@ -13,4 +14,12 @@ export const roundSchema: JSONSchemaType<RoundOptions> = {
   },
   required: ['digits'],
   additionalProperties: false,
+};
+
+/** `post/round` as validation, the schema and the stage reference know it, without its code (stages/catalog.ts). */
+export const roundMeta: StageMeta<'post'> = {
+  kind: 'post',
+  type: 'round',
+  summary: 'Rounds every number in the prediction to `digits` decimals (same shape).',
+  optionsSchema: roundSchema,
 };

@@ -1,5 +1,5 @@
 import { defineStage, mapRecords, RecordError, type Json, type Prediction } from '../../../src/sdk.js';
-import { selectSchema, type SelectOptions } from './schema.js';
+import { selectMeta, type SelectOptions } from './schema.js';
 
 function kindOf(value: Json): string {
   if (value === null) return 'null';
@@ -16,10 +16,7 @@ function kindOf(value: Json): string {
  * // {"probs": [0.1, 0.9], "embedding": [...]} → {"probs": [0.1, 0.9]}
  */
 export default defineStage<SelectOptions>()({
-  kind: 'post',
-  type: 'select',
-  summary: 'Keeps the named outputs of a multi-output model (an object by output name).',
-  optionsSchema: selectSchema,
+  ...selectMeta,
   examples: [{ outputs: ['probabilities'] }],
   async check(options, ctx) {
     const outputs = await ctx.outputs?.();

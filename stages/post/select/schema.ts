@@ -1,4 +1,5 @@
 import type { JSONSchemaType } from 'ajv';
+import type { StageMeta } from '../../../src/core/stage.js';
 
 /** Options of `post/select`. */
 export interface SelectOptions {
@@ -20,4 +21,12 @@ export const selectSchema: JSONSchemaType<SelectOptions> = {
   },
   required: ['outputs'],
   additionalProperties: false,
+};
+
+/** `post/select` as validation, the schema and the stage reference know it, without its code (stages/catalog.ts). */
+export const selectMeta: StageMeta<'post'> = {
+  kind: 'post',
+  type: 'select',
+  summary: 'Keeps the named outputs of a multi-output model (an object by output name).',
+  optionsSchema: selectSchema,
 };

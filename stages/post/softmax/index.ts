@@ -1,5 +1,5 @@
 import { defineStage, mapRecords, mapLastAxis, type Json, type Prediction } from '../../../src/sdk.js';
-import { softmaxSchema, type SoftmaxOptions } from './schema.js';
+import { softmaxMeta, type SoftmaxOptions } from './schema.js';
 
 /**
  * Softmax of one vector, numerically stable: the maximum is subtracted before `exp`, so large
@@ -43,10 +43,7 @@ function softmaxValue(value: Json): Json {
  * // [[1, 1], [0, 0]] → [[0.5, 0.5], [0.5, 0.5]]
  */
 export default defineStage<SoftmaxOptions>()({
-  kind: 'post',
-  type: 'softmax',
-  summary: 'Normalises each vector on the last axis with a numerically stable softmax (same shape).',
-  optionsSchema: softmaxSchema,
+  ...softmaxMeta,
   examples: [{}],
   // Same outputs, same classes.
   outputs: (_options, _ctx, upstream) => upstream,

@@ -1,4 +1,5 @@
 import type { JSONSchemaType } from 'ajv';
+import type { StageMeta } from '../../../src/core/stage.js';
 
 /** Options of `post/softmax`: none. */
 export type SoftmaxOptions = Record<string, never>;
@@ -10,3 +11,11 @@ export const softmaxSchema: JSONSchemaType<SoftmaxOptions> = {
   required: [],
   additionalProperties: false,
 } as any;
+
+/** `post/softmax` as validation, the schema and the stage reference know it, without its code (stages/catalog.ts). */
+export const softmaxMeta: StageMeta<'post'> = {
+  kind: 'post',
+  type: 'softmax',
+  summary: 'Normalises each vector on the last axis with a numerically stable softmax (same shape).',
+  optionsSchema: softmaxSchema,
+};

@@ -1,5 +1,5 @@
 import { defineStage, mapRecords, mapNumbers, type Prediction } from '../../../src/sdk.js';
-import { thresholdSchema, type ThresholdOptions } from './schema.js';
+import { thresholdMeta, type ThresholdOptions } from './schema.js';
 
 /**
  * `post/threshold`: every element becomes 1 when >= `value`, else 0 (NaN too); same shape.
@@ -9,10 +9,7 @@ import { thresholdSchema, type ThresholdOptions } from './schema.js';
  * // [0.2, 0.5, 0.9] → [0, 1, 1]
  */
 export default defineStage<ThresholdOptions>()({
-  kind: 'post',
-  type: 'threshold',
-  summary: 'Turns every element into 1 when >= `value` (default 0.5), else 0 (same shape).',
-  optionsSchema: thresholdSchema,
+  ...thresholdMeta,
   examples: [{ value: 0.5 }],
   create(options) {
     const cut = (x: number): number => (x >= options.value ? 1 : 0);

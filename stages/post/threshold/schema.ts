@@ -1,4 +1,5 @@
 import type { JSONSchemaType } from 'ajv';
+import type { StageMeta } from '../../../src/core/stage.js';
 
 /** Options of `post/threshold`. */
 export interface ThresholdOptions {
@@ -14,4 +15,12 @@ export const thresholdSchema: JSONSchemaType<ThresholdOptions> = {
   },
   required: ['value'],
   additionalProperties: false,
+};
+
+/** `post/threshold` as validation, the schema and the stage reference know it, without its code (stages/catalog.ts). */
+export const thresholdMeta: StageMeta<'post'> = {
+  kind: 'post',
+  type: 'threshold',
+  summary: 'Turns every element into 1 when >= `value` (default 0.5), else 0 (same shape).',
+  optionsSchema: thresholdSchema,
 };

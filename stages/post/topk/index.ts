@@ -1,5 +1,5 @@
 import { defineStage, mapRecords, mapLastAxis, checkLabels, classOf, describeLabels, loadLabels, type Json, type Prediction } from '../../../src/sdk.js';
-import { topkSchema, type TopkOptions } from './schema.js';
+import { topkMeta, type TopkOptions } from './schema.js';
 
 /**
  * True when score `a` (at index `i`) ranks before score `b` (at index `j`): higher first, ties
@@ -49,10 +49,7 @@ export function topIndices(v: readonly number[], k: number): number[] {
  * // [0.1, 0.7, 0.2] → {"classes": ["dog", "bird", "cat"], "scores": [0.7, 0.2, 0.1]}
  */
 export default defineStage<TopkOptions>()({
-  kind: 'post',
-  type: 'topk',
-  summary: 'The k best classes per vector on the last axis: {"classes": [...], "scores": [...]}, highest first (labels optional).',
-  optionsSchema: topkSchema,
+  ...topkMeta,
   examples: [{ k: 5 }, { k: 3, labels: ['setosa', 'versicolor', 'virginica'] }],
   check: (options, ctx) => checkLabels(options.labels, ctx),
   describe: (options, ctx) => describeLabels(options.labels, ctx),

@@ -1,5 +1,6 @@
 import type { JSONSchemaType } from 'ajv';
-import { labelsSchema, type LabelsOption } from '../../../src/sdk.js';
+import type { StageMeta } from '../../../src/core/stage.js';
+import { labelsSchema, type LabelsOption } from '../../../src/core/labels.js';
 
 /** Options of `post/topk`. */
 export interface TopkOptions {
@@ -18,4 +19,12 @@ export const topkSchema: JSONSchemaType<TopkOptions> = {
   },
   required: ['k'],
   additionalProperties: false,
+};
+
+/** `post/topk` as validation, the schema and the stage reference know it, without its code (stages/catalog.ts). */
+export const topkMeta: StageMeta<'post'> = {
+  kind: 'post',
+  type: 'topk',
+  summary: 'The k best classes per vector on the last axis: {"classes": [...], "scores": [...]}, highest first (labels optional).',
+  optionsSchema: topkSchema,
 };

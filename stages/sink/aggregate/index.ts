@@ -1,7 +1,7 @@
 import { defineStage, type Json, type StageContext } from '../../../src/sdk.js';
 import { joinUri } from '../../../src/storage/index.js';
 import { aggregationWriter, mergeCommitted, type Aggregation } from '../aggregation.js';
-import { aggregateSinkSchema, type AggregateSinkOptions } from './schema.js';
+import { aggregateSinkMeta, type AggregateSinkOptions } from './schema.js';
 import { fromUser, loadUserAggregation, requireJson } from './user-aggregation.js';
 import type { Row } from '../../../src/sdk.js';
 
@@ -32,10 +32,7 @@ async function load(options: AggregateSinkOptions, ctx: StageContext): Promise<A
  *           { "type": "aggregate", "uri": "out/aggregates", "module": "./class-counts.js", "name": "class-counts" } ]
  */
 export default defineStage<AggregateSinkOptions>()({
-  kind: 'sink',
-  type: 'aggregate',
-  summary: 'A user aggregation (a module with init, update, merge, result over a JSON state) of every prediction row: per-partition states committed with the partitions, merged once into <name>.json and printed at the end of the run.',
-  optionsSchema: aggregateSinkSchema,
+  ...aggregateSinkMeta,
   examples: [{ uri: 'out/aggregates', module: './class-counts.js', name: 'class-counts' }],
   outputDir: (options, ctx) => ctx.resolve(options.uri),
   // The module loads and its empty state is plain JSON: a config error before any record is read.

@@ -1,4 +1,5 @@
 import type { JSONSchemaType } from 'ajv';
+import type { StageMeta } from '../../../src/core/stage.js';
 
 /** Options of `sink/aggregate`. */
 export interface AggregateSinkOptions {
@@ -33,4 +34,13 @@ export const aggregateSinkSchema: JSONSchemaType<AggregateSinkOptions> = {
   },
   required: ['uri', 'module'],
   additionalProperties: false,
+};
+
+/** `sink/aggregate` as validation, the schema and the stage reference know it, without its code (stages/catalog.ts). */
+export const aggregateSinkMeta: StageMeta<'sink'> = {
+  kind: 'sink',
+  type: 'aggregate',
+  summary: 'A user aggregation (a module with init, update, merge, result over a JSON state) of every prediction row: per-partition states committed with the partitions, merged once into <name>.json and printed at the end of the run.',
+  optionsSchema: aggregateSinkSchema,
+  aggregates: true,
 };

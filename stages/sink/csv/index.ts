@@ -1,6 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import { defineStage, createRowWriter, shown, stringifyExact, type Row, type Json } from '../../../src/sdk.js';
-import { csvSinkSchema, type CsvSinkOptions } from './schema.js';
+import { csvSinkMeta, type CsvSinkOptions } from './schema.js';
 
 /** The fixed columns of an error row (CONTRACT: error row). */
 export const ERROR_COLUMNS = ['key', 'source', 'index', 'offset', 'stage', 'code', 'error', 'raw'] as const;
@@ -97,10 +97,7 @@ export function csvCells(row: Row, layout: CsvLayout): (string | null)[] {
  * // a,dog,0.9
  */
 export default defineStage<CsvSinkOptions>()({
-  kind: 'sink',
-  type: 'csv',
-  summary: 'Writes CSV with a header (key, forwarded fields, prediction columns; arrays as JSON text, one column per output of an object).',
-  optionsSchema: csvSinkSchema,
+  ...csvSinkMeta,
   examples: [{ uri: 'out/predictions', delimiter: ',', compression: 'none' }, { uri: 'out/predictions.tsv', delimiter: '\t', compression: 'gzip' }],
   outputDir: (options, ctx) => ctx.resolve(options.uri),
   create(options, ctx) {

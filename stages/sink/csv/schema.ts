@@ -1,4 +1,5 @@
 import type { JSONSchemaType } from 'ajv';
+import type { StageMeta } from '../../../src/core/stage.js';
 import type { Compression } from '../../../src/sdk.js';
 
 /** Options of `sink/csv`. */
@@ -35,4 +36,12 @@ export const csvSinkSchema: JSONSchemaType<CsvSinkOptions> = {
   },
   required: ['uri', 'delimiter', 'compression'],
   additionalProperties: false,
+};
+
+/** `sink/csv` as validation, the schema and the stage reference know it, without its code (stages/catalog.ts). */
+export const csvSinkMeta: StageMeta<'sink'> = {
+  kind: 'sink',
+  type: 'csv',
+  summary: 'Writes CSV with a header (key, forwarded fields, prediction columns; arrays as JSON text, one column per output of an object).',
+  optionsSchema: csvSinkSchema,
 };

@@ -1,5 +1,5 @@
 import { defineStage, createRowWriter, stringifyExact, type Row } from '../../../src/sdk.js';
-import { jsonlSinkSchema, type JsonlSinkOptions } from './schema.js';
+import { jsonlSinkMeta, type JsonlSinkOptions } from './schema.js';
 import { vertexBase, vertexRow } from './vertex.js';
 
 /**
@@ -31,10 +31,7 @@ function vertexLines(rows: readonly Row[]): string {
  * // out/predictions/part-00000-of-00004.jsonl.gz: {"key":"a","prediction":[0.1,0.9]}
  */
 export default defineStage<JsonlSinkOptions>()({
-  kind: 'sink',
-  type: 'jsonl',
-  summary: 'Writes one JSON object per line ({"key", <forwarded fields…>, "prediction"}), one file per partition, optionally gzip; format "vertex" writes Vertex AI\'s prediction.results-* / prediction.errors_stats-* files and rows.',
-  optionsSchema: jsonlSinkSchema,
+  ...jsonlSinkMeta,
   examples: [
     { uri: 'out/predictions', compression: 'none', format: 'sluice' },
     { uri: 'out/predictions', compression: 'gzip', format: 'sluice' },

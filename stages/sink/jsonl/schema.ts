@@ -1,4 +1,5 @@
 import type { JSONSchemaType } from 'ajv';
+import type { StageMeta } from '../../../src/core/stage.js';
 import type { Compression } from '../../../src/sdk.js';
 
 /** Options of `sink/jsonl`. */
@@ -36,4 +37,12 @@ export const jsonlSinkSchema: JSONSchemaType<JsonlSinkOptions> = {
   },
   required: ['uri', 'compression', 'format'],
   additionalProperties: false,
+};
+
+/** `sink/jsonl` as validation, the schema and the stage reference know it, without its code (stages/catalog.ts). */
+export const jsonlSinkMeta: StageMeta<'sink'> = {
+  kind: 'sink',
+  type: 'jsonl',
+  summary: 'Writes one JSON object per line ({"key", <forwarded fields…>, "prediction"}), one file per partition, optionally gzip; format "vertex" writes Vertex AI\'s prediction.results-* / prediction.errors_stats-* files and rows.',
+  optionsSchema: jsonlSinkSchema,
 };

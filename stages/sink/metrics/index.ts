@@ -5,7 +5,7 @@ import { computeMetrics } from './compute.js';
 import { renderReport } from './report.js';
 import { metricsAggregation } from './sliced.js';
 import { formatMetrics } from './table.js';
-import { TASK_METRICS, metricsSinkSchema, type MetricName, type MetricsSinkOptions } from './schema.js';
+import { TASK_METRICS, metricsSinkMeta, type MetricName, type MetricsSinkOptions } from './schema.js';
 
 /** The extension of a partition's state file: `part-00007-of-00032.metrics-state.json` beside metrics.json. */
 export const STATE_EXT = 'metrics-state.json';
@@ -68,11 +68,7 @@ const DEFAULTS = {
  *           { "type": "metrics", "uri": "out/metrics", "label": "image_class", "task": "multiclass" } ]
  */
 export default defineStage<MetricsSinkOptions>()({
-  kind: 'sink',
-  type: 'metrics',
-  summary:
-    'Evaluates predictions against a forwarded label (binary, multiclass, regression), overall and per slice: exact AUCs, curves, calibration, per-class metrics, from mergeable per-partition states merged into metrics.json, metrics.html and a table at the end of the run.',
-  optionsSchema: metricsSinkSchema,
+  ...metricsSinkMeta,
   examples: [
     { ...DEFAULTS, uri: 'out/metrics', label: 'image_class', task: 'multiclass', metrics: ['accuracy', 'topKAccuracy', 'logLoss', 'confusionMatrix'], topK: 3 },
     { ...DEFAULTS, uri: 'out/metrics', label: 'clicked', task: 'binary', slices: [['country'], ['country', 'device']] },

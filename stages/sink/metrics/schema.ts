@@ -1,4 +1,5 @@
 import type { JSONSchemaType } from 'ajv';
+import type { StageMeta } from '../../../src/core/stage.js';
 
 /** The evaluation tasks: what a label and a prediction are. */
 export type MetricsTask = 'binary' | 'multiclass' | 'regression';
@@ -155,4 +156,13 @@ export const metricsSinkSchema: JSONSchemaType<MetricsSinkOptions> = {
   },
   required: ['uri', 'label', 'task', 'metrics', 'threshold', 'maxScores', 'topK', 'topKTies', 'slices', 'maxSlices', 'curvePoints', 'calibrationBins', 'atRecall', 'atPrecision', 'html'],
   additionalProperties: false,
+};
+
+/** `sink/metrics` as validation, the schema and the stage reference know it, without its code (stages/catalog.ts). */
+export const metricsSinkMeta: StageMeta<'sink'> = {
+  kind: 'sink',
+  type: 'metrics',
+  summary: 'Evaluates predictions against a forwarded label (binary, multiclass, regression), overall and per slice: exact AUCs, curves, calibration, per-class metrics, from mergeable per-partition states merged into metrics.json, metrics.html and a table at the end of the run.',
+  optionsSchema: metricsSinkSchema,
+  aggregates: true,
 };

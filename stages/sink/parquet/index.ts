@@ -4,7 +4,7 @@ import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import { defineStage, type Row, type RowWriter } from '../../../src/core/stage.js';
 import { shown } from '../../../src/core/errors.js';
 import { cellValue, errorColumns, parquetSchema, predictionColumns, unplaced, type Column } from './layout.js';
-import { parquetSinkSchema, type ParquetSinkOptions } from './schema.js';
+import { parquetSinkMeta, type ParquetSinkOptions } from './schema.js';
 
 /**
  * A hyparquet-writer byte writer that hands each encoded row group to `out` and forgets it:
@@ -110,10 +110,7 @@ export function createParquetWriter(
  * // out/predictions/part-00000-of-00004.parquet: key: string, prediction: list<double>
  */
 export default defineStage<ParquetSinkOptions>()({
-  kind: 'sink',
-  type: 'parquet',
-  summary: 'Writes Parquet files (key, forwarded fields with their types, prediction as a list column or one column per output), one per partition, in bounded row groups.',
-  optionsSchema: parquetSinkSchema,
+  ...parquetSinkMeta,
   examples: [
     { uri: 'out/predictions', rowGroupRows: 10000, compression: 'snappy' },
     { uri: 'out/predictions', rowGroupRows: 1000, compression: 'none' },

@@ -1,4 +1,5 @@
 import type { JSONSchemaType } from 'ajv';
+import type { StageMeta } from '../../../src/core/stage.js';
 
 /** Options of `sink/parquet`. */
 export interface ParquetSinkOptions {
@@ -35,4 +36,12 @@ export const parquetSinkSchema: JSONSchemaType<ParquetSinkOptions> = {
   },
   required: ['uri', 'rowGroupRows', 'compression'],
   additionalProperties: false,
+};
+
+/** `sink/parquet` as validation, the schema and the stage reference know it, without its code (stages/catalog.ts). */
+export const parquetSinkMeta: StageMeta<'sink'> = {
+  kind: 'sink',
+  type: 'parquet',
+  summary: 'Writes Parquet files (key, forwarded fields with their types, prediction as a list column or one column per output), one per partition, in bounded row groups.',
+  optionsSchema: parquetSinkSchema,
 };

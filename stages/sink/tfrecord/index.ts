@@ -1,7 +1,7 @@
 import { defineStage, createRowWriter, stringifyExact, type Row, type Json } from '../../../src/sdk.js';
 import { frameRecord } from '../../../src/core/tfrecord.js';
 import { ExampleType } from '../../decode/tf-example/proto.js';
-import { tfrecordSinkSchema, type TfrecordSinkOptions } from './schema.js';
+import { tfrecordSinkMeta, type TfrecordSinkOptions } from './schema.js';
 
 /** A tensorflow.Feature to encode: exactly one list. */
 type OutFeature = { bytes_list: { value: Uint8Array[] } } | { float_list: { value: number[] } } | { int64_list: { value: (number | string)[] } };
@@ -106,10 +106,7 @@ export function tfrecordBytes(rows: readonly Row[]): Buffer {
  * // out/predictions/part-00000-of-00004.tfrecord.gz
  */
 export default defineStage<TfrecordSinkOptions>()({
-  kind: 'sink',
-  type: 'tfrecord',
-  summary: 'Writes one tf.train.Example per row (key, forwarded fields, prediction as float_list) to TFRecord files, one per partition, optionally gzip.',
-  optionsSchema: tfrecordSinkSchema,
+  ...tfrecordSinkMeta,
   examples: [{ uri: 'out/predictions', compression: 'none' }, { uri: 'out/predictions', compression: 'gzip' }],
   outputDir: (options, ctx) => ctx.resolve(options.uri),
   create(options, ctx) {

@@ -1,4 +1,5 @@
 import type { JSONSchemaType } from 'ajv';
+import type { StageMeta } from '../../../src/core/stage.js';
 import type { Compression } from '../../../src/sdk.js';
 
 /** Options of `sink/tfrecord`. */
@@ -27,4 +28,12 @@ export const tfrecordSinkSchema: JSONSchemaType<TfrecordSinkOptions> = {
   },
   required: ['uri', 'compression'],
   additionalProperties: false,
+};
+
+/** `sink/tfrecord` as validation, the schema and the stage reference know it, without its code (stages/catalog.ts). */
+export const tfrecordSinkMeta: StageMeta<'sink'> = {
+  kind: 'sink',
+  type: 'tfrecord',
+  summary: 'Writes one tf.train.Example per row (key, forwarded fields, prediction as float_list) to TFRecord files, one per partition, optionally gzip.',
+  optionsSchema: tfrecordSinkSchema,
 };

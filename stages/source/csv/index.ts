@@ -11,7 +11,7 @@ import type { FileInfo, Storage } from '../../../src/storage/types.js';
 import { QuoteScanner, blankLine, csvBoundaries, csvDialect, dialectProblems, type QuoteFreeRun } from './scan.js';
 import { isGzip, isZlibError, maybeGunzip, withoutOffsets } from '../shared/compression.js';
 import { recordLimit, textLimit, tooLarge } from '../shared/limits.js';
-import { csvSourceSchema, type CsvSourceOptions } from './schema.js';
+import { csvSourceMeta, type CsvSourceOptions } from './schema.js';
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -319,10 +319,7 @@ export function csvRecords(partition: Partition, options: CsvSourceOptions, head
  * { "type": "csv", "uri": "data/houses.csv", "delimiter": ";" }
  */
 export default defineStage<CsvSourceOptions>()({
-  kind: 'source',
-  type: 'csv',
-  summary: 'Reads CSV files with a header row (quoted fields may hold delimiters and line breaks); large files are split on record boundaries.',
-  optionsSchema: csvSourceSchema,
+  ...csvSourceMeta,
   examples: [{ uri: 'data/houses.csv', delimiter: ',', quote: '"' }, { uri: 'data/*.tsv', delimiter: '\t', quote: '' }],
   async check(options, ctx) {
     return [...dialectProblems(options, ctx.path), ...(await checkInput(options.uri, ctx))];

@@ -1,4 +1,5 @@
 import type { JSONSchemaType } from 'ajv';
+import type { StageMeta } from '../../../src/core/stage.js';
 import { compressionOption, type Compression } from '../shared/compression.js';
 import { maxRecordBytesOption, type RecordLimitOptions } from '../shared/limits.js';
 
@@ -39,4 +40,12 @@ export const csvSourceSchema: JSONSchemaType<CsvSourceOptions> = {
   },
   required: ['uri', 'delimiter', 'quote'],
   additionalProperties: false,
+};
+
+/** `source/csv` as validation, the schema and the stage reference know it, without its code (stages/catalog.ts). */
+export const csvSourceMeta: StageMeta<'source'> = {
+  kind: 'source',
+  type: 'csv',
+  summary: 'Reads CSV files with a header row (quoted fields may hold delimiters and line breaks); large files are split on record boundaries.',
+  optionsSchema: csvSourceSchema,
 };

@@ -11,7 +11,7 @@ import tfrecordSource from '../tfrecord/index.js';
 import parquetSource from '../parquet/index.js';
 import filesSource from '../files/index.js';
 import recordioSource from '../recordio/index.js';
-import { fileListSourceSchema, type FileListSourceOptions, type ListedFormat } from './schema.js';
+import { fileListSourceMeta, type FileListSourceOptions, type ListedFormat } from './schema.js';
 
 const READERS: Record<ListedFormat, SourceDefinition> = { jsonl: jsonlSource, csv: csvSource, tfrecord: tfrecordSource, parquet: parquetSource, recordio: recordioSource, files: filesSource };
 
@@ -108,10 +108,7 @@ async function planList(options: FileListSourceOptions, ctx: StageContext): Prom
  * { "type": "file-list", "uri": "inputs.txt" }
  */
 export default defineStage<FileListSourceOptions>()({
-  kind: 'source',
-  type: 'file-list',
-  summary: 'Reads the inputs named in a list file (one URI per line: local, s3://, gs://), each by the source of its type (format, or its extension).',
-  optionsSchema: fileListSourceSchema,
+  ...fileListSourceMeta,
   examples: [{ uri: 'inputs.txt' }, { uri: 's3://bucket/batch/inputs.txt', format: 'csv', options: { delimiter: ';' } }],
   async check(options, ctx) {
     try {

@@ -1,4 +1,5 @@
 import type { JSONSchemaType } from 'ajv';
+import type { StageMeta } from '../../../src/core/stage.js';
 import { maxRecordBytesOption, type RecordLimitOptions } from '../shared/limits.js';
 
 /** The source types a list entry may be read as. */
@@ -39,4 +40,12 @@ export const fileListSourceSchema: JSONSchemaType<FileListSourceOptions> = {
   },
   required: ['uri'],
   additionalProperties: false,
+};
+
+/** `source/file-list` as validation, the schema and the stage reference know it, without its code (stages/catalog.ts). */
+export const fileListSourceMeta: StageMeta<'source'> = {
+  kind: 'source',
+  type: 'file-list',
+  summary: 'Reads the inputs named in a list file (one URI per line: local, s3://, gs://), each by the source of its type (format, or its extension).',
+  optionsSchema: fileListSourceSchema,
 };

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { defineStage, checkInput, defaultPartitionBytes, groupBySize, listInput, describeError, type Chunk, type ChunkStream, type StageContext, type Failure, type PartitionFile, type RawRecord, type PlannedPartition } from '../../../src/sdk.js';
 import type { Storage } from '../../../src/storage/types.js';
 import { DEFAULT_MAX_RECORD_BYTES, recordLimit, tooLarge } from '../shared/limits.js';
-import { filesSourceSchema, type FilesSourceOptions } from './schema.js';
+import { filesSourceMeta, type FilesSourceOptions } from './schema.js';
 
 /**
  * Errors that belong to one file rather than to the storage: the file vanished, cannot be
@@ -99,10 +99,7 @@ export async function planFiles(uri: string, ctx: StageContext): Promise<Planned
  * { "type": "files", "uri": "photos/*.jpg" }
  */
 export default defineStage<FilesSourceOptions>()({
-  kind: 'source',
-  type: 'files',
-  summary: 'One record per file (its bytes, with fields path, name and size), e.g. images for decode type "image"; whole files grouped into partitions by size.',
-  optionsSchema: filesSourceSchema,
+  ...filesSourceMeta,
   examples: [{ uri: 'photos/' }, { uri: 'photos/**/*.{jpg,jpeg,png}' }],
   check: (options, ctx) => checkInput(options.uri, ctx),
   plan: (options, ctx) => planFiles(options.uri, ctx),

@@ -1,4 +1,5 @@
 import type { JSONSchemaType } from 'ajv';
+import type { StageMeta } from '../../../src/core/stage.js';
 import { maxRecordBytesOption, type RecordLimitOptions } from '../shared/limits.js';
 
 /** Options of `source/files`. */
@@ -23,4 +24,12 @@ export const filesSourceSchema: JSONSchemaType<FilesSourceOptions> = {
   },
   required: ['uri'],
   additionalProperties: false,
+};
+
+/** `source/files` as validation, the schema and the stage reference know it, without its code (stages/catalog.ts). */
+export const filesSourceMeta: StageMeta<'source'> = {
+  kind: 'source',
+  type: 'files',
+  summary: 'One record per file (its bytes, with fields path, name and size), e.g. images for decode type "image"; whole files grouped into partitions by size.',
+  optionsSchema: filesSourceSchema,
 };

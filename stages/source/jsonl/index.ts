@@ -7,7 +7,7 @@ import { RAW_LIMIT, RecordError, toFailure } from '../../../src/core/failure.js'
 import { describeError } from '../../../src/core/errors.js';
 import { isGzip, isZlibError, maybeGunzip, withoutOffsets } from '../shared/compression.js';
 import { DEFAULT_MAX_RECORD_BYTES, recordLimit, textLimit, tooLarge } from '../shared/limits.js';
-import { jsonlSourceSchema, type JsonlSourceOptions } from './schema.js';
+import { jsonlSourceMeta, type JsonlSourceOptions } from './schema.js';
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -156,10 +156,7 @@ export function lineRecords(
  * { "type": "jsonl", "uri": "data/ratings-*.jsonl" }
  */
 export default defineStage<JsonlSourceOptions>()({
-  kind: 'source',
-  type: 'jsonl',
-  summary: 'Reads JSON Lines files, plain or gzip (one record per line, blank lines skipped); large plain files are split into line-aligned byte ranges.',
-  optionsSchema: jsonlSourceSchema,
+  ...jsonlSourceMeta,
   examples: [{ uri: 'data/ratings-*.jsonl' }, { uri: 'data/' }],
   check: (options, ctx) => checkInput(options.uri, ctx),
   plan: (options, ctx) =>

@@ -1,4 +1,5 @@
 import type { JSONSchemaType } from 'ajv';
+import type { StageMeta } from '../../../src/core/stage.js';
 import { compressionOption, type Compression } from '../shared/compression.js';
 import { maxRecordBytesOption, type RecordLimitOptions } from '../shared/limits.js';
 
@@ -25,4 +26,12 @@ export const jsonlSourceSchema: JSONSchemaType<JsonlSourceOptions> = {
   },
   required: ['uri'],
   additionalProperties: false,
+};
+
+/** `source/jsonl` as validation, the schema and the stage reference know it, without its code (stages/catalog.ts). */
+export const jsonlSourceMeta: StageMeta<'source'> = {
+  kind: 'source',
+  type: 'jsonl',
+  summary: 'Reads JSON Lines files, plain or gzip (one record per line, blank lines skipped); large plain files are split into line-aligned byte ranges.',
+  optionsSchema: jsonlSourceSchema,
 };

@@ -4,7 +4,7 @@ import { defineStage, checkInput, listInput, pushChunks, MAX_CHUNK, SluiceError,
 import type { FileInfo, Storage } from '../../../src/storage/types.js';
 import { RAW_LIMIT } from '../../../src/core/failure.js';
 import { recordLimit, tooLarge } from '../shared/limits.js';
-import { parquetSourceSchema, type ParquetSourceOptions } from './schema.js';
+import { parquetSourceMeta, type ParquetSourceOptions } from './schema.js';
 
 /** A storage failure under hyparquet: it must stay a stream error (the engine retries), not pass as a corrupt file. */
 class StorageReadError extends Error {}
@@ -213,11 +213,7 @@ function readRowGroup(ctx: StageContext, p: Partition, columns: string[] | undef
  * { "type": "parquet", "uri": "data/*.parquet", "columns": ["id", "pixels"] }
  */
 export default defineStage<ParquetSourceOptions>()({
-  kind: 'source',
-  type: 'parquet',
-  summary:
-    'Reads Parquet files (hyparquet, ranged reads), one partition per row group; each row is a record of fields for decode type "json" (int64 beyond 2^53 as strings, dates ISO, bytes base64).',
-  optionsSchema: parquetSourceSchema,
+  ...parquetSourceMeta,
   examples: [{ uri: 'data/*.parquet' }, { uri: 'data/train.parquet', columns: ['id', 'pixels'] }],
   async check(options, ctx) {
     const missing = await checkInput(options.uri, ctx);

@@ -1,4 +1,5 @@
 import type { JSONSchemaType } from 'ajv';
+import type { StageMeta } from '../../../src/core/stage.js';
 import { maxRecordBytesOption, type RecordLimitOptions } from '../shared/limits.js';
 
 /** Options of `source/parquet`. */
@@ -34,4 +35,12 @@ export const parquetSourceSchema: JSONSchemaType<ParquetSourceOptions> = {
   },
   required: ['uri'],
   additionalProperties: false,
+};
+
+/** `source/parquet` as validation, the schema and the stage reference know it, without its code (stages/catalog.ts). */
+export const parquetSourceMeta: StageMeta<'source'> = {
+  kind: 'source',
+  type: 'parquet',
+  summary: 'Reads Parquet files (hyparquet, ranged reads), one partition per row group; each row is a record of fields for decode type "json" (int64 beyond 2^53 as strings, dates ISO, bytes base64).',
+  optionsSchema: parquetSourceSchema,
 };

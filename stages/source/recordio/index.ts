@@ -10,7 +10,7 @@ import { describeError } from '../../../src/core/errors.js';
 import type { FileInfo, Storage } from '../../../src/storage/types.js';
 import { recordLimit, tooLarge } from '../shared/limits.js';
 import { unframeSnappy } from './snappy-frames.js';
-import { recordioSourceSchema, type RecordioSourceOptions } from './schema.js';
+import { recordioSourceMeta, type RecordioSourceOptions } from './schema.js';
 
 /** RecordIO's chunk header (wangkuiyi/recordio header.go): magic, checksum, compressor, compressed size, record count. */
 const MAGIC = 0x01020304;
@@ -185,10 +185,7 @@ export function recordioChunks(p: Partition, firstIndex: number, limit: number) 
  * { "type": "recordio", "uri": "data/*.recordio" }
  */
 export default defineStage<RecordioSourceOptions>()({
-  kind: 'source',
-  type: 'recordio',
-  summary: 'Reads ElasticDL RecordIO files (chunks of length-prefixed records; none, snappy or gzip; CRC32 checked); large files are split into ranges of whole chunks.',
-  optionsSchema: recordioSourceSchema,
+  ...recordioSourceMeta,
   examples: [{ uri: 'data/*.recordio' }],
   check: (options, ctx) => checkInput(options.uri, ctx),
   plan: (options, ctx) => planByteRanges(options.uri, ctx, (file, bytes) => chunkBoundaries(ctx.storage, file, bytes)),

@@ -1,4 +1,5 @@
 import type { JSONSchemaType } from 'ajv';
+import type { StageMeta } from '../../../src/core/stage.js';
 import { maxRecordBytesOption, type RecordLimitOptions } from '../shared/limits.js';
 
 /** Options of `source/recordio`. */
@@ -22,4 +23,12 @@ export const recordioSourceSchema: JSONSchemaType<RecordioSourceOptions> = {
   },
   required: ['uri'],
   additionalProperties: false,
+};
+
+/** `source/recordio` as validation, the schema and the stage reference know it, without its code (stages/catalog.ts). */
+export const recordioSourceMeta: StageMeta<'source'> = {
+  kind: 'source',
+  type: 'recordio',
+  summary: 'Reads ElasticDL RecordIO files (chunks of length-prefixed records; none, snappy or gzip; CRC32 checked); large files are split into ranges of whole chunks.',
+  optionsSchema: recordioSourceSchema,
 };

@@ -8,7 +8,7 @@ import { FrameParser, type FrameEvent } from '../../../src/core/tfrecord.js';
 import { dataFiles, tfrecordCuts } from './index-file.js';
 import { isGzip, isZlibError, maybeGunzip } from '../shared/compression.js';
 import { DEFAULT_MAX_RECORD_BYTES, recordLimit, tooLarge } from '../shared/limits.js';
-import { tfrecordSourceSchema, type TfrecordSourceOptions } from './schema.js';
+import { tfrecordSourceMeta, type TfrecordSourceOptions } from './schema.js';
 
 type Push = (err: Error | null, value?: Chunk<RawRecord> | Highland.Nil) => void;
 
@@ -94,10 +94,7 @@ export function tfrecordRecords(
  * { "type": "tfrecord", "uri": "data/train-*.tfrecord.gz" }
  */
 export default defineStage<TfrecordSourceOptions>()({
-  kind: 'source',
-  type: 'tfrecord',
-  summary: 'Reads TFRecord files (plain or gzip, CRCs verified); large plain files are split into byte ranges at record starts found from the record headers; a bad record is a Failure, a corrupt length or cut tail ends that file with one.',
-  optionsSchema: tfrecordSourceSchema,
+  ...tfrecordSourceMeta,
   examples: [
     { uri: 'data/train-*.tfrecord.gz', compression: 'auto', verifyCrc: true, index: 'auto' },
     { uri: 'data/mnist.tfrecord', compression: 'none', verifyCrc: true, index: 'auto' },

@@ -1,4 +1,5 @@
 import type { JSONSchemaType } from 'ajv';
+import type { StageMeta } from '../../../src/core/stage.js';
 import { compressionOption } from '../shared/compression.js';
 import { maxRecordBytesOption, type RecordLimitOptions } from '../shared/limits.js';
 
@@ -43,4 +44,12 @@ export const tfrecordSourceSchema: JSONSchemaType<TfrecordSourceOptions> = {
   },
   required: ['uri', 'compression', 'verifyCrc'],
   additionalProperties: false,
+};
+
+/** `source/tfrecord` as validation, the schema and the stage reference know it, without its code (stages/catalog.ts). */
+export const tfrecordSourceMeta: StageMeta<'source'> = {
+  kind: 'source',
+  type: 'tfrecord',
+  summary: 'Reads TFRecord files (plain or gzip, CRCs verified); large plain files are split into byte ranges at record starts found from the record headers; a bad record is a Failure, a corrupt length or cut tail ends that file with one.',
+  optionsSchema: tfrecordSourceSchema,
 };
