@@ -9,13 +9,16 @@
  *    each into a fresh output; best of `--runs`, with the load average, the CPU time of the
  *    busiest threads and the partitions, workers and commit times at each run. `--workload io`
  *    (default): the quickstart's 4 floats plus a `--pad` (1000 bytes) into its tiny model, so the
- *    record path dominates; `--workload cpu`: 64 floats plus a 700-byte pad into a 64→512→512→10
- *    MLP, so the model does. Every run's output is checked: each record of the file exactly once
- *    (prediction or error row; one record in 100,000 has a bad CRC), and the same predictions as
- *    the first run's. `--cpu-prof D` profiles each run into D (see bench/profile-summary.ts).
+ *    record path dominates; `--workload cpu`: 64 floats plus a 700-byte pad into a
+ *    64→512→512→10 MLP (`--model big`: 64→2048→2048→10), so the model does. Every run's output
+ *    is checked: each record of the file exactly once (prediction or error row; one record in
+ *    100,000 has a bad CRC), and the same predictions as the first run's. `--cpu-prof D`
+ *    profiles each run into D (see bench/profile-summary.ts).
  *
- * Usage: node dist/bench/tfrecord-split.js plan [--cold] | run [--workload io|cpu] [--backend wasm]
- *   [--workers 2] [--runs 3] [--pad N] [--cpu-prof D]; both take [--dir D] [--mib 1024].
+ * Usage: node dist/bench/tfrecord-split.js plan [--cold] | run [--workload io|cpu] [--model mid|big] [--backend wasm]
+ *   [--workers 2] [--runs 3] [--pad N] [--cpu-prof D] [--node-args "--flag …"] [--wait-free 1.8];
+ *   both take [--dir D] [--mib 1024]. `--wait-free N` starts each run only when two busy threads
+ *   get N cores (see `freeCores`), waiting up to 10 minutes.
  * Files are made in D (default: the OS temp folder) once and kept; they are large.
  */
 import fs from 'node:fs';
@@ -115,7 +118,7 @@ async function plan(): Promise<void> {
  * job, 64 float features (plus a pad) into the 64→512→512→10 MLP, so the model's predict, which is
  * single-threaded on wasm, is the work.
  */
-async function workload(name: string, pad: number): Promise<{ record: (i: number) => Buffer; decode: object; model: string }> {
+async function workload(name: string, pad: number, mlp: keyof typeof MODELS): Promise<{ record: (i: number) => Buffer; decode: object; model: string }> {
   const padding = (i: number) => ({ bytes_list: { value: [Buffer.alloc(pad + (i % 64), 0x78)] } });
   if (name === 'io') {
     // Values vary by record, so the comparison of two runs' predictions can tell records apart.
@@ -135,7 +138,7 @@ async function workload(name: string, pad: number): Promise<{ record: (i: number
       return Buffer.from(ExampleType.encode({ features: { feature: { x: { float_list: { value: x } }, pad: padding(i) } } }).finish());
     },
     decode: { type: 'tf-example', features: { x: { dtype: 'float32', shape: [64] } } },
-    model: await ensureModel(MODELS.mid, console.log),
+    model: await ensureModel(MODELS[mlp], console.log),
   };
 }
 
@@ -166,7 +169,11 @@ async function run(): Promise<void> {
   const workers = Number(flag('workers', '2'));
   const pad = Number(flag('pad', kind === 'io' ? '1000' : '700'));
   const profileDir = flag('cpu-prof', '');
-  const { record, decode, model } = await workload(kind, pad);
+  const nodeArgs = flag('node-args', '').split(' ').filter(Boolean);
+  const waitFree = Number(flag('wait-free', '0'));
+  const mlp = flag('model', 'mid') as keyof typeof MODELS;
+  if (!['mid', 'big'].includes(mlp)) throw new Error(`--model ${mlp}: expected mid (64→512→512→10) or big (64→2048→2048→10)`);
+  const { record, decode, model } = await workload(kind, pad, mlp);
   const file = path.join(dir, `run-${kind}-${pad}${mib === 1024 ? '' : `-${mib}m`}.tfrecord`);
   ensureFile(file, (i) => {
     const framed = frameRecord(record(i));
@@ -176,7 +183,7 @@ async function run(): Promise<void> {
   const size = fs.statSync(file).size;
   const offsets = readOffsets(`${file}.idx`);
   const config = (name: string, partitionBytes?: number) => {
-    const out = path.join(dir, `out-${name}-${kind}-${pad}`);
+    const out = path.join(dir, `out-${name}-${kind}-${mlp}-${pad}`);
     const cfg = {
       name,
       source: { type: 'tfrecord', uri: file, index: 'none' },
@@ -186,7 +193,7 @@ async function run(): Promise<void> {
       errors: { type: 'jsonl', uri: `${out}-errors` },
       execution: { workers, ...(partitionBytes ? { partitionBytes } : {}) },
     };
-    const at = path.join(dir, `${name}-${kind}-${pad}.json`);
+    const at = path.join(dir, `${name}-${kind}-${mlp}-${pad}.json`);
     fs.writeFileSync(at, JSON.stringify(cfg, null, 2));
     return { at, out };
   };
@@ -195,7 +202,7 @@ async function run(): Promise<void> {
   const busiest: Record<string, number> = { whole: Infinity, split: Infinity };
   let reference: { name: string; output: RunOutput } | null = null;
   const cli = path.join(projectRoot, 'dist/src/cli/main.js');
-  console.log(`${kind} workload, ${backend} backend, ${workers} workers: ${file}, ${(size / 2 ** 30).toFixed(2)} GiB, ${offsets.length} records`);
+  console.log(`${kind === 'cpu' ? `cpu (${MODELS[mlp].name})` : 'io'} workload, ${backend} backend, ${workers} workers: ${file}, ${(size / 2 ** 30).toFixed(2)} GiB, ${offsets.length} records`);
   if (runs === 0) return; // only make the file
   for (let r = 0; r < runs; r++) {
     for (const name of r % 2 === 0 ? (['whole', 'split'] as const) : (['split', 'whole'] as const)) {
@@ -204,8 +211,13 @@ async function run(): Promise<void> {
       fs.rmSync(out, { recursive: true, force: true });
       fs.rmSync(`${out}-errors`, { recursive: true, force: true });
       const prof = profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(profileDir, `${name}-${r}`)] : [];
+      prof.push(...nodeArgs);
+      let free = await freeCores();
+      // --wait-free N: wait (up to 10 minutes) for a moment when two threads get N cores.
+      for (const until = Date.now() + 600_000; Number(free) < waitFree && Date.now() < until; free = await freeCores()) {
+        await new Promise((resolve) => setTimeout(resolve, 15_000));
+      }
       const before = load();
-      const free = await freeCores();
       const start = performance.now();
       const { status, stderr, threads } = await runWatched(process.execPath, [...prof, cli, 'run', at]);
       const seconds = (performance.now() - start) / 1000;
