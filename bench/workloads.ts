@@ -118,6 +118,18 @@ function pipelineConfig(name: string, dim: number, dataFile: string, rows: numbe
   };
 }
 
+/** Returns the model.json of `spec` under the bench's data folder, generating it when missing. */
+export async function ensureModel(spec: ModelSpec, log: (msg: string) => void): Promise<string> {
+  const dir = path.join(outRoot, spec.name);
+  const modelJson = path.join(dir, 'model/model.json');
+  await fsp.mkdir(dir, { recursive: true });
+  if (!fs.existsSync(modelJson)) {
+    log(`generating model ${spec.name}`);
+    await saveModel(spec, path.join(dir, 'model'));
+  }
+  return modelJson;
+}
+
 /**
  * Returns the dataset of `rows` rows for `spec`, generating the model, data and pipeline
  * files that are missing. Files are complete when present: each is written to a temporary
@@ -126,14 +138,9 @@ function pipelineConfig(name: string, dim: number, dataFile: string, rows: numbe
 export async function ensureDataset(spec: ModelSpec, rows: number, log: (msg: string) => void): Promise<Dataset> {
   const dir = path.join(outRoot, spec.name);
   const dim = spec.units[0]!;
-  const modelJson = path.join(dir, 'model/model.json');
   const dataFile = path.join(dir, `data-${rows}.jsonl`);
   const pipeline = path.join(dir, `pipeline-${rows}.json`);
-  await fsp.mkdir(dir, { recursive: true });
-  if (!fs.existsSync(modelJson)) {
-    log(`generating model ${spec.name}`);
-    await saveModel(spec, path.join(dir, 'model'));
-  }
+  const modelJson = await ensureModel(spec, log);
   if (!fs.existsSync(dataFile)) {
     log(`generating ${rows} rows for ${spec.name}`);
     // Seed by size and width so each file is fixed but files of different sizes differ.

@@ -8,7 +8,7 @@ import { readAll, smallReads } from '../helpers/run-stage.js';
 import { TFRECORD_DIR as DIR, needsFixtures, specMaskedCrc, specRead } from '../helpers/tfrecord.js';
 import type { Failure, RawRecord } from '../../src/core/types.js';
 
-/** Partitions large enough that every fixture stays one (splitting is tested in source-tfrecord-split.test.ts). */
+/** Partitions large enough that every fixture stays one (splitting is tested in source-split-gzip-limits.test.ts and source-tfrecord-plan.test.ts). */
 const WHOLE = { partitionBytes: 2 ** 30 };
 
 const COUNTS: Record<string, number> = {
