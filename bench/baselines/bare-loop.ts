@@ -5,13 +5,11 @@
  * `threads` > 1 it runs the same loop in that many worker_threads at once, each over its
  * share of the rows: the machine's ceiling for that many threads.
  *
- * With backend `tensorflow` the loop runs on tfjs-node (`npm run native`): the bare native loop,
- * each thread's runtime with cores ÷ threads intra-op threads, as Sluice sizes them.
+ * With backend `tensorflow` the loop runs on tfjs-node (`npm run native`): the bare native loop.
  *
  * Usage: node dist/bench/baselines/bare-loop.js <model.json> <rows> [threads=1] [backend=wasm]
  * Prints: {"rows": <n>, "loopSeconds": <s>}
  */
-import os from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { report, runMain } from './io.js';
@@ -62,12 +60,6 @@ async function main(): Promise<void> {
   const rows = Number(rowsArg);
   const threads = Number(threadsArg);
   if (!modelJson || !(rows > 0) || !(threads >= 1)) throw new Error('usage: bare-loop <model.json> <rows> [threads]');
-  if (backend === 'tensorflow') {
-    // Sluice's thread model (src/model/threads.ts): each thread's runtime gets its share of the
-    // cores; TensorFlow reads these when a runtime starts, from the process environment.
-    process.env.TF_NUM_INTRAOP_THREADS ??= String(Math.max(1, Math.floor(os.availableParallelism() / threads)));
-    process.env.TF_NUM_INTEROP_THREADS ??= '1';
-  }
   if (threads === 1) {
     report({ rows, loopSeconds: await loop({ backend, modelJson, rows, seed: 1 }) });
     return;

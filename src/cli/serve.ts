@@ -44,7 +44,7 @@ export async function serveCommand(file: string, opts: ServeCommandOptions): Pro
   if (!stopping) {
     log(
       `ready in ${((performance.now() - started) / 1000).toFixed(1)} s: ${server.graph.summary}; ` +
-        `workers ${s.workers}, maxBatchSize ${s.maxBatchSize}, batchTimeoutMs ${s.batchTimeoutMs}, maxQueue ${s.maxQueue}`,
+        `workers ${s.workers}${s.workersNote ? ` (${s.workersNote})` : ''}, maxBatchSize ${s.maxBatchSize}, batchTimeoutMs ${s.batchTimeoutMs}, maxQueue ${s.maxQueue}`,
     );
   }
   const clean = await stopped;

@@ -21,7 +21,7 @@ export function formatSummary(s: RunSummary): string {
   const byCode = Object.entries(c.failedByCode);
   if (byCode.length) lines.push(`  failed by kind   ${byCode.map(([k, v]) => `${k} ${n(v)}`).join(', ')}`);
   lines.push(
-    `  partitions ${s.partitions.committed} of ${s.partitions.total}${s.partitions.resumed ? ` (${s.partitions.resumed} committed by an earlier run)` : ''}, ${s.workers} worker${s.workers === 1 ? '' : 's'}`,
+    `  partitions ${s.partitions.committed} of ${s.partitions.total}${s.partitions.resumed ? ` (${s.partitions.resumed} committed by an earlier run)` : ''}, ${s.workers} worker${s.workers === 1 ? '' : 's'}${s.workersNote ? ` (${s.workersNote})` : ''}`,
     ...(complete ? [] : [`  throughput ${n(s.recordsPerSecond)} records/s`]),
     `  output     ${s.outputs.join(', ')}`,
   );

@@ -94,8 +94,8 @@ export async function workerCommand(opts: WorkerCliOptions): Promise<number> {
     redisTimeout: positive('--redis-timeout', opts.redisTimeout) * 1000,
     idleExit: opts.idleExit === undefined ? undefined : positive('--idle-exit', opts.idleExit) * 1000,
   };
-  // The thread model (docs/native.md): each of the threads that runs a tensorflow model has a
-  // runtime of its own, sized to its share of the cores; TensorFlow reads the sizes at start.
+  // The thread model (docs/native.md): a tensorflow run's partitions go to one thread of their
+  // own (worker-process.ts), whose runtime is the process's only one and sized to the cores.
   applyThreadLayout(threadLayout('tensorflow', os.availableParallelism(), o.threads));
   const { runWorkerProcess } = await import('./worker-process.js');
   const stop = new AbortController();

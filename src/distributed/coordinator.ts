@@ -206,7 +206,8 @@ class BullQueue implements PartitionQueue<DistributedSummary> {
   }
 
   summarize(summary: RunSummary): DistributedSummary {
-    // Warnings are printed by each worker process itself; `execution.workers` is not used here.
-    return { ...summary, workers: this.workers.size, coordinator: { url: printableUrl(this.w.url), queue: QUEUE_NAME, workers: [...this.workers].sort() } };
+    // Warnings are printed by each worker process itself; `execution.workers` (and its note) is not used here.
+    const { workersNote: _local, ...rest } = summary;
+    return { ...rest, workers: this.workers.size, coordinator: { url: printableUrl(this.w.url), queue: QUEUE_NAME, workers: [...this.workers].sort() } };
   }
 }

@@ -85,9 +85,12 @@ export async function runWorkerProcess(o: WorkerProcessOptions): Promise<void> {
     o.log(`sluice: worker: ${label}: started${job.attemptsStarted > 1 ? ` (attempt ${job.attemptsStarted})` : ''}`);
     // The first job's config starts the threads loading its model; a later run's config is
     // loaded by each thread on its first task of that run (runtime/worker.ts caches by config).
-    const layout = layoutFor(data.loaded.config as unknown as Record<string, unknown>, o.threads);
+    const layout = layoutFor(data.loaded.config as unknown as Record<string, unknown>, o.threads, '--threads');
     let pool = pools.get(layout.workers);
-    if (!pool) pools.set(layout.workers, (pool = startPool(data.loaded, layout.workers)));
+    if (!pool) {
+      if (layout.note) o.log(`sluice: worker: "${data.loaded.config.name}": ${layout.note}`);
+      pools.set(layout.workers, (pool = startPool(data.loaded, layout.workers)));
+    }
     const counters = new LiveCounters();
     // Live counts for the coordinator's progress and error budget.
     const beat = setInterval(() => void job.updateProgress(counters.snapshot()).catch(() => undefined), 1000);

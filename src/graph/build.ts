@@ -40,6 +40,8 @@ export interface Graph {
   sinks: GraphStage<SinkDefinition>[];
   errors: GraphStage<SinkDefinition>;
   workers: number;
+  /** Why `workers` is not `execution.workers` (the tensorflow backend runs one thread): one line, else null. */
+  workersNote: string | null;
   /** "jsonl → json → field → tfjs → argmax → round → jsonl (+ errors jsonl)". */
   summary: string;
 }
@@ -55,7 +57,8 @@ export interface Graph {
  */
 export function buildGraph(loaded: LoadedConfig, registry: Registry, storage: Storage): Graph {
   const config = validateConfig(loaded.config, registry);
-  const workers = layoutFor(config as unknown as Record<string, unknown>, config.execution.workers).workers;
+  const layout = layoutFor(config as unknown as Record<string, unknown>, config.execution.workers);
+  const workers = layout.workers;
   const problems: string[] = [];
   const features: FeatureSpecMap = {};
   const forward: string[] = [];
@@ -156,6 +159,7 @@ export function buildGraph(loaded: LoadedConfig, registry: Registry, storage: St
     sinks: sinks as GraphStage<SinkDefinition>[],
     errors,
     workers,
+    workersNote: layout.note,
     summary: `${names.join(' → ')} (+ errors ${errors.def.type})`,
   });
 }

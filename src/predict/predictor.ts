@@ -58,9 +58,9 @@ export function modelBatchSize(graph: Graph): number {
 export async function createPredictor(pipeline: PipelineInput, options: PredictorOptions = {}): Promise<Predictor> {
   const loaded = loadPipeline(pipeline, options);
   const threads = options.threads ?? 0;
-  // Sizes TensorFlow's pools for this many runtimes (docs/native.md, "Thread model").
-  layoutFor(loaded.config as unknown as Record<string, unknown>, threads);
-  return predictorFor(loaded, await preparePipeline(loaded), threads);
+  // The thread model (docs/native.md): on the tensorflow backend one thread runs the model.
+  const layout = layoutFor(loaded.config as unknown as Record<string, unknown>, threads, 'threads');
+  return predictorFor(loaded, await preparePipeline(loaded), Math.min(threads, layout.workers));
 }
 
 /** `createPredictor` for a pipeline already prepared (validated and checked) into `graph`. */

@@ -32,6 +32,8 @@ export interface RunSummary {
   seconds: number;
   recordsPerSecond: number;
   workers: number;
+  /** Why `workers` is not what `execution.workers` asked (the tensorflow backend's one thread); absent when it is. */
+  workersNote?: string;
   planFingerprint: string;
   configFingerprint: string;
   input: { source: string; size: number; mtimeMs: number }[];
@@ -242,6 +244,7 @@ async function underLease<S extends RunSummary>(graph: Graph, storage: Storage, 
     seconds,
     recordsPerSecond: seconds > 0 ? Math.round((counts.read - base.read) / seconds) : 0,
     workers: graph.workers,
+    ...(graph.workersNote ? { workersNote: graph.workersNote } : {}),
     planFingerprint: record.planFingerprint,
     configFingerprint: record.configFingerprint,
     input: l.plan.listing,

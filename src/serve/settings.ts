@@ -7,8 +7,10 @@ export interface ServeSettings {
   batchTimeoutMs: number;
   maxQueue: number;
   maxBodyBytes: number;
-  /** Worker threads running the chain; 0: the server's own thread. */
+  /** Worker threads running the chain; 0: the server's own thread. At most 1 on the tensorflow backend. */
   workers: number;
+  /** Why `workers` is not what `serve.workers` asked (one TensorFlow runtime per process); absent when it is. */
+  workersNote?: string;
   drainTimeoutMs: number;
   maxInstancesPerRequest: number;
   predictTimeoutMs: number;
@@ -35,14 +37,15 @@ export const DEFAULT_SERVE_WORKERS = 0;
 export function serveSettings(graph: Graph, modelBatchSize: number): ServeSettings {
   const s = graph.config.serve ?? {};
   const asked = s.workers ?? DEFAULT_SERVE_WORKERS;
-  // Sizes TensorFlow's pools for this many runtimes (docs/native.md, "Thread model").
-  layoutFor(graph.config as unknown as Record<string, unknown>, asked);
+  // The thread model (docs/native.md): on the tensorflow backend one thread (this one, or one worker) runs the model.
+  const layout = layoutFor(graph.config as unknown as Record<string, unknown>, asked, 'serve.workers');
   return {
     maxBatchSize: s.maxBatchSize ?? modelBatchSize,
     batchTimeoutMs: s.batchTimeoutMs ?? 0,
     maxQueue: s.maxQueue ?? 1024,
     maxBodyBytes: s.maxBodyBytes ?? 1048576,
-    workers: asked,
+    workers: Math.min(asked, layout.workers),
+    ...(layout.note ? { workersNote: layout.note } : {}),
     drainTimeoutMs: s.drainTimeoutMs ?? 30000,
     maxInstancesPerRequest: s.maxInstancesPerRequest ?? 10000,
     predictTimeoutMs: s.predictTimeoutMs ?? 30000,

@@ -62,7 +62,7 @@ function pipeline(name: string, source: string, workers: number): string {
     source: { type: 'jsonl', uri: source },
     decode: { type: 'json', features: { x: { dtype: 'float32', shape: [3] } } },
     key: { type: 'field', field: 'id', forward: ['click', 'kind', 'price', 'shard'] },
-    // wasm: the model is not what this test is about.
+    // wasm: the test is about merging across two workers, which the tensorflow backend never runs (one runtime per process).
     model: { type: 'tfjs', uri: 'model/model.json', batchSize: 32, backend: 'wasm' },
     sink: [
       { type: 'jsonl', uri: `${out}/predictions` },
