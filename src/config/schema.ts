@@ -255,8 +255,8 @@ export function pipelineSchema(defs: readonly StageMeta[]): Record<string, unkno
         then: { type: 'array', minItems: 1, items: sink },
         else: sink,
       },
-      // An errors sink must write rows: a sink that only aggregates (one with `finish`, e.g. metrics) would drop them.
-      errors: { ...kindSchema('sink', defs.filter((d) => !d.aggregates && !('finish' in d && d.finish))), description: 'The sink that receives one row per failed record (default: jsonl under <sink uri>/_errors); one that writes rows.' },
+      // An errors sink must write rows: a sink that only aggregates (`aggregates`: metrics, aggregate; test/graph/catalog.test.ts ties it to `finish`) would drop them.
+      errors: { ...kindSchema('sink', defs.filter((d) => !d.aggregates)), description: 'The sink that receives one row per failed record (default: jsonl under <sink uri>/_errors); one that writes rows.' },
       execution: { ...executionSchema, default: {} },
       storage: storageSchema,
       serve: { ...serveSchema, default: {} },

@@ -11,8 +11,6 @@ import { FOOTER_BYTES, HEADER_BYTES, MAX_RECORD_BYTES, maskCrc } from './tfrecor
 import { nominalCuts } from './partitioning.js';
 import type { FileInfo, Storage } from './storage.js';
 
-// A record this large is a corrupt length, not data: TF itself refuses records above 2 GiB.
-
 /**
  * CRC32C (Castagnoli, reflected polynomial 0x82f63b78) slicing-by-8 tables: table k maps a byte
  * followed by k zero bytes. The walk checks one 8-byte length per record; eight lookups cost less

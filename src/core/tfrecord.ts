@@ -11,7 +11,6 @@ import { crc32c } from './crc32c.js';
 export const HEADER_BYTES = 12;
 /** Bytes after a record's data: the data's CRC. */
 export const FOOTER_BYTES = 4;
-// A record this large is a corrupt length, not data: TF itself refuses records above 2 GiB.
 /** A length TensorFlow never writes (2 GiB or more): a header declaring it is corrupt. */
 export const MAX_RECORD_BYTES = 2 ** 31;
 const MASK_DELTA = 0xa282ead8;
