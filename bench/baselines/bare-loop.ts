@@ -1,7 +1,7 @@
 /**
  * Baseline: the bare model loop, the most a thread can get out of tfjs' wasm backend.
  * Loads the model once, prebuilds every input batch (256 rows of seeded random floats), then
- * times only `predict` + `dataSync` + `dispose` over as many rows as the workload. With
+ * times only the model call + `dataSync` + `dispose` over as many rows as the workload. With
  * `threads` > 1 it runs the same loop in that many worker_threads at once, each over its
  * share of the rows: the machine's ceiling for that many threads.
  *
@@ -45,7 +45,9 @@ async function loop(job: Job): Promise<number> {
   }
   const start = performance.now();
   for (const batch of batches) {
-    const y = model.predict(batch) as tf.Tensor;
+    // The model called on the whole batch, as Sluice calls it (src/model/load.ts): predict()
+    // without a batchSize would re-slice each batch into calls of 32 rows.
+    const y = model.apply(batch, { training: false }) as tf.Tensor;
     y.dataSync();
     y.dispose();
   }

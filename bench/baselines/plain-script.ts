@@ -27,7 +27,8 @@ async function main(): Promise<void> {
   let rows = 0;
   const flush = async (): Promise<void> => {
     const n = ids.length;
-    const y = tf.tidy(() => model.predict(tf.tensor2d(values.subarray(0, n * dim), [n, dim])) as tf.Tensor);
+    // batchSize: n, or tfjs re-slices the batch into predict()'s default of 32 rows per call.
+    const y = tf.tidy(() => model.predict(tf.tensor2d(values.subarray(0, n * dim), [n, dim]), { batchSize: n }) as tf.Tensor);
     const k = y.shape[1] as number;
     const data = y.dataSync();
     y.dispose();

@@ -113,8 +113,12 @@ function layersRunner(model: LayersModel, bindings: InputBinding[]): Runner {
   return {
     bindings: ordered,
     outputNames: model.outputs.map((t) => t.sourceLayer.name),
-    // One predict() call per batch: batchSize = the rows given, so tfjs does not re-split it.
-    run: async (inputs) => asList(model.predict(inputs.length === 1 ? inputs[0]! : inputs, { batchSize: inputs[0]!.shape[0] }) as tf.Tensor | tf.Tensor[]),
+    // The model called on the batch (Keras' `model(x, training=False)`), not predict(): predict()
+    // re-slices the inputs into batches and concatenates the outputs, two more kernels per call
+    // that cost ~0.2 ms on wasm and ~0.5 ms on tensorflow per batch: a third of a small model's
+    // time (docs/performance.md, "Calling the model"). Same layers, same kernels, same values;
+    // the model's call() runs in its own tidy and frees each layer's output once it is used.
+    run: async (inputs) => asList(model.apply(inputs.length === 1 ? inputs[0]! : inputs, { training: false }) as tf.Tensor | tf.Tensor[]),
     dispose: () => void model.dispose(),
   };
 }

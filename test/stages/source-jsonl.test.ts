@@ -43,6 +43,29 @@ function sampleLines(n: number): string[] {
   return Array.from({ length: n }, (_, i) => JSON.stringify({ id: i, text: words[i % words.length]!.repeat(1 + (i % 3)) }));
 }
 
+test('jsonl: invalid UTF-8 fails exactly its own lines, whether a read is checked whole or line by line', async () => {
+  const dir = tempDir();
+  // Multi-byte characters on every line (so small reads cut them), bad bytes on lines 3 and 8.
+  const bad = new Set([3, 8]);
+  const lines = Array.from({ length: 12 }, (_, i) => {
+    const good = Buffer.from(JSON.stringify({ id: i, text: '日本語🙂'.repeat(1 + (i % 4)) }));
+    return bad.has(i) ? Buffer.concat([good.subarray(0, 5), Buffer.of(0xff), good.subarray(5)]) : good;
+  });
+  fs.writeFileSync(path.join(dir, 'mixed.jsonl'), Buffer.concat(lines.flatMap((l) => [l, Buffer.of(0x0a)])));
+  // One read of the whole file (it fails the whole-read check), and reads of 7 and 64 bytes:
+  // most of those hold no bad byte and pass the check whole, some cut a character.
+  for (const storage of [createStorage(), smallReads(7), smallReads(64)]) {
+    const { records } = await readAll(jsonl, { uri: 'mixed.jsonl' }, dir, { storage });
+    assert.equal(records.length, lines.length);
+    records.forEach((r, i) => {
+      if (bad.has(i)) {
+        assert.equal((r as Failure).failed, true, `line ${i} holds 0xff`);
+        assert.equal((r as Failure).error, 'invalid UTF-8 at byte 5 of the record (0xff)');
+      } else assert.equal((r as RawRecord).raw, lines[i]!.toString('utf8'), `line ${i} is read whole and intact`);
+    });
+  }
+});
+
 test('jsonl: split partitions read every record of the whole file exactly once', async () => {
   const dir = tempDir();
   const lines = sampleLines(60);

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import h from 'highland';
 import type Highland from 'highland';
 import { defineStage, type Chunk, type ChunkStream } from '../../../src/core/stage.js';
@@ -47,7 +48,8 @@ export function lineRecords(
   let head: Buffer = Buffer.alloc(0); // the first bytes of a skipped line, for its error row
 
   // Bytes [s, e) of `buf` are one line without its `\n`; `span` is the line's length in the file with it.
-  const take = (out: Chunk<RawRecord>, buf: Buffer, s: number, e: number, span: number): void => {
+  // `checked`: the bytes are known to be valid UTF-8 (their whole read was), so no per-line check.
+  const take = (out: Chunk<RawRecord>, buf: Buffer, s: number, e: number, span: number, checked = false): void => {
     if (e > s && buf[e - 1] === CR) e--;
     if (e - s > limit) {
       out.push(tooLarge({ source, index: counted ? index++ : null, offset }, e - s, limit, buf.toString('utf8', s, Math.min(e, s + RAW_LIMIT))));
@@ -56,7 +58,7 @@ export function lineRecords(
       let raw = buf.toString('utf8', s, e);
       // A byte-order mark at the start of the file would make JSON.parse fail on a good first line.
       if (offset === 0 && raw.charCodeAt(0) === 0xfeff) raw = raw.slice(1);
-      const bad = utf8Problem(buf, s, e);
+      const bad = checked ? null : utf8Problem(buf, s, e);
       const record = { source, index: counted ? index++ : null, offset, raw };
       out.push(bad ? toFailure('source', record, new RecordError('utf8', bad)) : record);
     }
@@ -129,8 +131,12 @@ export function lineRecords(
       pos = nl + 1;
       nl = buf.indexOf(LF, pos);
     }
+    // One check of the whole read instead of one per line (a line of a valid read is valid: a
+    // newline byte is never inside a multi-byte character). A read that starts or ends inside a
+    // character fails it, and its lines are checked one by one.
+    const checked = nl !== -1 && isUtf8(buf);
     while (nl !== -1) {
-      take(out, buf, pos, nl, nl - pos + 1);
+      take(out, buf, pos, nl, nl - pos + 1, checked);
       pos = nl + 1;
       nl = buf.indexOf(LF, pos);
     }
