@@ -117,7 +117,8 @@ function layersRunner(model: LayersModel, bindings: InputBinding[]): Runner {
     // re-slices the inputs into batches and concatenates the outputs, more kernels per call:
     // half of a linear model's call on wasm (0.042 → 0.022 ms), a quarter on tensorflow (0.198 →
     // 0.150 ms; docs/performance.md, "Calling the model"). Same layers, kernels and values; the
-    // model's call() runs in its own tidy and frees each layer's output once it is used.
+    // model's call() runs in its own tidy and frees each layer's output once it is used. And a
+    // scalar input (a rank-1 batch) runs: predict() made it rank 2, then refused it.
     run: async (inputs) => asList(model.apply(inputs.length === 1 ? inputs[0]! : inputs, { training: false }) as tf.Tensor | tf.Tensor[]),
     dispose: () => void model.dispose(),
   };

@@ -57,6 +57,9 @@ const emotionRecords = (name: string): KeyedInstance[] =>
   Array.from({ length: E }, (_, i) => keyed(i, { [name]: pixels.slice(i * 4096, (i + 1) * 4096), other: Float32Array.of(1) }));
 let expectedEmotion: Json[];
 
+// The scalar-input model's embedding matrix: record i's prediction is row ids[i].
+let embeddingRows: number[][];
+
 before(async () => {
   await initBackend('cpu');
   const a = tfl.input({ shape: [3], name: 'a' });
@@ -79,7 +82,14 @@ before(async () => {
   // Embedding lookups fail on an id out of range: a batch that throws inside the model.
   const emb = tfl.sequential({ layers: [tfl.layers.embedding({ inputDim: 10, outputDim: 2, inputShape: [1], embeddingsInitializer: tfl.initializers.randomUniform({ seed: 6 }), name: 'emb' }), tfl.layers.flatten({ name: 'flat' })] });
   await emb.save(storageSaveHandler(storage, path.join(dir, 'emb'), 'embedding.json'));
-  for (const m of [two, seq, emb]) m.dispose();
+  // A scalar input (shape [], a batch is rank 1): an embedding looked up by one id per record.
+  // predict() made every batch rank 2 and then refused it ("expected item to have 1
+  // dimension(s)"); the model called as a function takes it as it is.
+  const item = tfl.input({ shape: [], dtype: 'int32', name: 'item' });
+  const lookup = tfl.model({ inputs: item, outputs: tfl.layers.embedding({ inputDim: 10, outputDim: 3, embeddingsInitializer: tfl.initializers.randomUniform({ seed: 8 }), name: 'lookup' }).apply(item) as tfl.SymbolicTensor });
+  await lookup.save(storageSaveHandler(storage, path.join(dir, 'scalar')));
+  embeddingRows = scoped(() => rows<number[]>(lookup.getWeights()[0]!));
+  for (const m of [two, seq, emb, lookup]) m.dispose();
 
   await initBackend('wasm');
   const emotion = await loadGraphModel(storageLoadHandler(storage, humanModel('emotion')));
@@ -108,6 +118,17 @@ test('a LayersModel with two inputs and two outputs gives model.predict results 
 const onEvery = (title: string, fn: (backend: (typeof BACKENDS)[number]) => Promise<void>) => {
   for (const backend of BACKENDS) test(`${title} (${backend})`, { skip: backend === 'tensorflow' && needsNative() }, () => fn(backend));
 };
+
+onEvery('a model with a scalar input (a rank-1 batch) predicts each record: the embedding row of its id', async (backend) => {
+  const ids = [3, 0, 9, 3, 7];
+  const records = ids.map((id, i) => keyed(i, { item: Int32Array.of(id) }));
+  const out = await runStage<any>(tfjsStage, { uri: 'scalar/model.json', batchSize: 2, backend }, records, {
+    features: { item: { dtype: 'int32', shape: [] } },
+    baseDir: dir,
+  });
+  assert.deepEqual(out.map((r) => r.code ?? 'ok'), ids.map(() => 'ok'));
+  assertClose(predictionsOf(out), ids.map((id) => embeddingRows[id]!), 1e-6);
+});
 
 onEvery('a single-input Sequential model takes the single feature whatever its name; one output gives plain arrays', async (backend) => {
   const out = await runStage<any>(tfjsStage, { uri: 'seq/model.json', batchSize: 4, backend }, seqRecords, {
