@@ -9,18 +9,9 @@
  * Prints one line per way: `<backend> <way> <ms per call>`.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
-import { loadModel, useWasm } from './baselines/wasm.js';
+import { loadModel, useBackend } from './baselines/wasm.js';
 
 const BATCH = 256;
-
-async function useBackend(backend: string): Promise<void> {
-  if (backend !== 'tensorflow') return useWasm();
-  process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
-  const specifier: string = '@tensorflow/tfjs-node'; // a variable: tsc must not require it
-  await import(specifier);
-  if (!(await tf.setBackend('tensorflow'))) throw new Error('the tensorflow backend did not initialise (run npm run native)');
-}
 
 async function main(): Promise<void> {
   const [modelJson, backend = 'wasm', callsArg = '1000', roundsArg = '3'] = process.argv.slice(2);
@@ -39,7 +30,7 @@ async function main(): Promise<void> {
   };
   const ways: Record<string, (x: tf.Tensor) => tf.Tensor> = {
     predict: (x) => model.predict(x, { batchSize: BATCH }) as tf.Tensor,
-    execute: (x) => (model as tfl.LayersModel).execute(x, output) as tf.Tensor,
+    execute: (x) => model.execute(x, output) as tf.Tensor,
     apply: (x) => model.apply(x, { training: false }) as tf.Tensor,
   };
   const calls = Number(callsArg);

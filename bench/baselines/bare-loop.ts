@@ -13,7 +13,7 @@
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { report, runMain } from './io.js';
-import { loadModel, useWasm } from './wasm.js';
+import { loadModel, useBackend } from './wasm.js';
 import { mulberry32 } from '../random.js';
 
 const BATCH = 256;
@@ -27,12 +27,7 @@ interface Job {
 
 /** One thread's loop; returns the seconds it took, model load and batch building excluded. */
 async function loop(job: Job): Promise<number> {
-  if (job.backend === 'tensorflow') {
-    process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
-    const specifier: string = '@tensorflow/tfjs-node';
-    await import(specifier);
-    if (!(await tf.setBackend('tensorflow'))) throw new Error('the tensorflow backend did not initialise');
-  } else await useWasm();
+  await useBackend(job.backend);
   const model = await loadModel(job.modelJson);
   const dim = model.inputs[0]!.shape[1] as number;
   const rand = mulberry32(job.seed);
