@@ -9,7 +9,7 @@ export const executionSchema = {
   type: 'object',
   description: 'How the run is executed: parallelism, partition size, error budget.',
   properties: {
-    workers: { type: 'integer', minimum: 1, description: 'Worker threads, each loading the model once. Default: the number of CPU cores; on the tensorflow backend always 1 (one TensorFlow runtime per process, using every core: docs/native.md).' },
+    workers: { type: 'integer', minimum: 1, description: 'Worker threads, each loading the model once (on the tensorflow backend, sending their batches to one model host thread instead: one TensorFlow runtime per process, using every core: docs/native.md). Default: the number of CPU cores.' },
     partitionBytes: {
       type: 'integer',
       minimum: 1,
@@ -147,7 +147,7 @@ export const serveSchema = {
     workers: {
       type: 'integer',
       minimum: 0,
-      description: "Worker threads running the chain, each loading the model once; 0 runs it in the server's own thread. Default: 0 (measured fastest on 2 cores: see README, Online prediction); threads may pay for heavy models on machines with cores to spare. On the tensorflow backend at most 1 (one TensorFlow runtime per process: docs/native.md).",
+      description: "Worker threads running the chain, each loading the model once; 0 runs it in the server's own thread. Default: 0 (measured fastest on 2 cores: see README, Online prediction); threads may pay for heavy models on machines with cores to spare. On the tensorflow backend the threads send their batches to one model host thread (one TensorFlow runtime per process: docs/native.md).",
     },
     drainTimeoutMs: {
       type: 'integer',

@@ -94,8 +94,8 @@ export async function workerCommand(opts: WorkerCliOptions): Promise<number> {
     redisTimeout: positive('--redis-timeout', opts.redisTimeout) * 1000,
     idleExit: opts.idleExit === undefined ? undefined : positive('--idle-exit', opts.idleExit) * 1000,
   };
-  // The thread model (docs/native.md): a tensorflow run's partitions go to one thread of their
-  // own (worker-process.ts), whose runtime is the process's only one and sized to the cores.
+  // The thread model (docs/native.md): a tensorflow run's model runs in the process's model
+  // host thread (worker-process.ts), whose runtime is the process's only one, sized to the cores.
   applyThreadLayout(threadLayout('tensorflow', os.availableParallelism(), o.threads));
   const { runWorkerProcess } = await import('./worker-process.js');
   const stop = new AbortController();

@@ -56,9 +56,9 @@ export async function runWorkerProcess(o: WorkerProcessOptions): Promise<void> {
   const name = workerName();
   // Temporary file names carry the worker, so two workers on one partition never share a file.
   const tag = name.replace(/[^A-Za-z0-9.-]/g, '_');
-  // One pool per thread count: `threads` threads for wasm/cpu runs, one thread for tensorflow runs
-  // (one TensorFlow runtime per process, docs/native.md), their partitions queued on it.
-  const pools = new Map<number, PartitionPool>();
+  // One pool per thread count and kind: tensorflow runs' pools hold the process's model host
+  // (one TensorFlow runtime per process, docs/native.md), wasm/cpu ones load a model per thread.
+  const pools = new Map<string, PartitionPool>();
   let active = 0;
   let lastActivity = Date.now();
 
@@ -85,11 +85,12 @@ export async function runWorkerProcess(o: WorkerProcessOptions): Promise<void> {
     o.log(`sluice: worker: ${label}: started${job.attemptsStarted > 1 ? ` (attempt ${job.attemptsStarted})` : ''}`);
     // The first job's config starts the threads loading its model; a later run's config is
     // loaded by each thread on its first task of that run (runtime/worker.ts caches by config).
-    const layout = layoutFor(data.loaded.config as unknown as Record<string, unknown>, o.threads, '--threads');
-    let pool = pools.get(layout.workers);
+    const layout = layoutFor(data.loaded.config as unknown as Record<string, unknown>, o.threads);
+    const poolKey = `${layout.workers}${layout.intraOpThreads === null ? '' : ' + model host'}`;
+    let pool = pools.get(poolKey);
     if (!pool) {
       if (layout.note) o.log(`sluice: worker: "${data.loaded.config.name}": ${layout.note}`);
-      pools.set(layout.workers, (pool = startPool(data.loaded, layout.workers)));
+      pools.set(poolKey, (pool = startPool(data.loaded, layout.workers)));
     }
     const counters = new LiveCounters();
     // Live counts for the coordinator's progress and error budget.

@@ -18,7 +18,7 @@ function valueKind(value: unknown): string {
 
 /**
  * Why `record` cannot go into a batch (a feature missing, or with the wrong number of elements
- * or kind of values for its input), or null when it can. Decoders guarantee this; checking
+ * or kind of values for its input, or a uint8 input's value out of range), or null when it can. Decoders guarantee this; checking
  * here keeps one bad record (e.g. from a custom decoder) from failing a whole batch.
  *
  * @example
@@ -33,6 +33,14 @@ export function recordProblem(bindings: InputBinding[], record: KeyedInstance): 
       const want = `${b.size} ${strings ? 'strings' : `${b.spec.dtype} values`}`;
       const got = kindOk ? String(value!.length) : valueKind(value);
       return `feature "${b.feature}": expected ${want} for model input "${b.input.name}", got ${got}`;
+    }
+    if (b.input.dtype === 'uint8') {
+      // A SavedModel's uint8 input (images): a value outside 0–255 would wrap silently.
+      const values = value as ArrayLike<number>;
+      for (let k = 0; k < values.length; k++) {
+        const v = values[k]!;
+        if (!(v >= 0 && v <= 255)) return `feature "${b.feature}": value ${v}${values.length > 1 ? ` at element ${k}` : ''} does not fit model input "${b.input.name}" of dtype uint8 (0 to 255)`;
+      }
     }
   }
   return null;

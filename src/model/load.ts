@@ -28,6 +28,12 @@ export interface LoadedModel {
   outputNames: string[];
   /** The largest batch the model takes: the configured size, or less for a fixed batch dimension. */
   maxBatch: number;
+  /**
+   * Batches the model stage may have in flight: 1 for a model that runs in this thread (a call
+   * holds the thread anyway), 2 for one that runs in the model host (this thread prepares the
+   * next batch while the host runs the current one).
+   */
+  concurrentBatches: number;
   /** Why a record cannot join a batch (a feature missing or of the wrong size), or null. */
   recordProblem(record: KeyedInstance): string | null;
   /**
@@ -75,6 +81,7 @@ export async function loadModel(storage: Storage, uri: string, options: LoadOpti
     bindings: runner.bindings,
     outputNames: runner.outputNames,
     maxBatch,
+    concurrentBatches: 1,
     recordProblem: (record) => recordProblem(runner.bindings, record),
     predict: (records) => predictBatch(runner.bindings, records, fixed ?? records.length, runner.outputNames, runner.run),
     dispose: runner.dispose,

@@ -59,7 +59,7 @@ let held = false;
 
 /**
  * Keeps tfjs-node's addon mapped for the life of the process (main thread, tensorflow backend,
- * before any worker thread loads it). A worker thread that loaded the addon and is ended while
+ * as the model host starts: see model/host.ts). A worker thread that loaded the addon and is ended while
  * its load is in progress (a run stopped by a config problem while the model loads, e.g. after
  * `loadTimeoutMs`) has the addon unloaded under an exit handler TensorFlow registered: the
  * process then crashes on exit (SIGSEGV, exit 139) after printing its message. Loading it here

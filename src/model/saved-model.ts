@@ -19,7 +19,7 @@ import { localPath } from '../storage/local.js';
 import type { Storage } from '../storage/types.js';
 import { initBackend } from './backend.js';
 import { CONFIG_PATHS, type CheckPaths, type InputBinding } from './features.js';
-import { recordProblem as shapeProblem, splitRows } from './batch.js';
+import { recordProblem, splitRows } from './batch.js';
 import type { LoadedModel } from './load.js';
 import { mapSavedModelFeatures, readSavedModelSignature, savedModelDir, type SavedModelSignature } from './saved-model-signature.js';
 import { TFJS_NODE } from './native.js';
@@ -62,19 +62,6 @@ export async function localSavedModel(storage: Storage, uri: string): Promise<st
     await fsp.rm(tmp, { recursive: true, force: true });
   }
   return target;
-}
-
-/** Why a record's values cannot feed a uint8 input (outside 0–255), else null. */
-function uint8Problem(bindings: InputBinding[], record: KeyedInstance): string | null {
-  for (const b of bindings) {
-    if (b.input.dtype !== 'uint8') continue;
-    const values = record.features[b.feature] as ArrayLike<number>;
-    for (let k = 0; k < values.length; k++) {
-      const v = values[k]!;
-      if (!(v >= 0 && v <= 255)) return `feature "${b.feature}": value ${v}${values.length > 1 ? ` at element ${k}` : ''} does not fit model input "${b.input.name}" of dtype uint8 (0 to 255)`;
-    }
-  }
-  return null;
 }
 
 /** int64 values as JSON: numbers when exact (|v| ≤ 2^53 − 1), else their decimal text. */
@@ -169,7 +156,8 @@ export async function loadSavedModel(storage: Storage, uri: string, options: Sav
     bindings,
     outputNames,
     maxBatch: options.batchSize,
-    recordProblem: (record) => shapeProblem(bindings, record) ?? uint8Problem(bindings, record),
+    concurrentBatches: 1,
+    recordProblem: (record) => recordProblem(bindings, record),
     predict,
     dispose: () => model.dispose(),
   };

@@ -9,41 +9,43 @@ import { resolveBackend, type BackendName } from './backend.js';
 
 /** How a process runs its models: worker threads, and TensorFlow's own thread pools per runtime. */
 export interface ThreadLayout {
-  /** Worker threads, each running whole partitions (decode, key, model, write). */
+  /** Worker threads, each running whole partitions (read, decode, key, write; the model too, on wasm and cpu). */
   workers: number;
-  /** TensorFlow's intra-op threads of the process's one runtime; null for wasm/cpu. */
+  /** TensorFlow's intra-op threads of the process's one runtime (in the model host thread); null for wasm/cpu. */
   intraOpThreads: number | null;
   /** TensorFlow's inter-op threads of that runtime; null for wasm/cpu. */
   interOpThreads: number | null;
-  /** Why `workers` is not what the setting asked for (one line for the summary); null when it is. */
+  /** How the model runs, when not in each worker (one line for the summary); null when it does. */
   note: string | null;
 }
 
 /**
  * The layout for `backend` on `cores` cores (docs/native.md, "Thread model"), with `workers`
- * as the user set it (by `setting`, named in the note) or undefined.
+ * as the user set it or undefined: one worker thread per core by default, on
+ * every backend.
  *
- * wasm and cpu are single-threaded per model, so one worker thread per core by default.
- * Native TensorFlow is ONE runtime per process, always: every thread that loads tfjs-node
- * starts a runtime of its own, two of them sized to every core fight for the cores (measured
- * slower than one), and two runtimes in one process's threads crashed the process (a segfault
- * about 1 run in 8 under load, docs/native.md). So one worker thread runs the model with
- * intra-op threads = cores, whatever the setting says; the note tells the user why. Inter-op
- * threads: 1, an MLP's ops run one after the other.
+ * wasm and cpu are single-threaded per model: each worker thread loads the model and runs it.
+ * Native TensorFlow is ONE runtime per process: every thread that loads tfjs-node starts a
+ * runtime of its own, two of them sized to every core fight for the cores (measured slower
+ * than one), and two runtimes in one process's threads crashed the process (a segfault about
+ * 1 run in 8 under load, docs/native.md). So with worker threads, one more thread, the model
+ * host (model/host.ts), owns the runtime, with intra-op threads = cores, and runs every
+ * worker's batches; the workers do the record work. Inter-op threads: 1, an MLP's ops run one
+ * after the other. With no worker thread (`serve.workers` 0) the model runs in the main thread.
  *
  * @example
- * threadLayout('tensorflow', 2) // { workers: 1, intraOpThreads: 2, interOpThreads: 1, note: null }
- * threadLayout('tensorflow', 2, 2) // { workers: 1, …, note: 'execution.workers 2 runs as 1: …' }
+ * threadLayout('tensorflow', 2) // { workers: 2, intraOpThreads: 2, interOpThreads: 1, note: 'the model runs in one host thread: …' }
  * threadLayout('wasm', 2) // { workers: 2, intraOpThreads: null, interOpThreads: null, note: null }
  */
-export function threadLayout(backend: string, cores: number, workers?: number, setting = 'execution.workers'): ThreadLayout {
-  if (backend !== 'tensorflow') return { workers: workers ?? cores, intraOpThreads: null, interOpThreads: null, note: null };
-  const note = workers !== undefined && workers > 1 ? `${setting} ${workers} runs as 1: ${ONE_RUNTIME}` : null;
-  return { workers: 1, intraOpThreads: cores, interOpThreads: 1, note };
+export function threadLayout(backend: string, cores: number, workers?: number): ThreadLayout {
+  const count = workers ?? cores;
+  if (backend !== 'tensorflow') return { workers: count, intraOpThreads: null, interOpThreads: null, note: null };
+  return { workers: count, intraOpThreads: cores, interOpThreads: 1, note: count > 0 ? hostNote(cores) : null };
 }
 
-/** Why the tensorflow backend runs on one thread, for notes and errors. */
-export const ONE_RUNTIME = 'the tensorflow backend runs one TensorFlow runtime per process, on every core (docs/native.md)';
+/** The summary's line for a run whose model runs in the model host thread. */
+export const hostNote = (cores: number) =>
+  `the model runs in one host thread: the process's one TensorFlow runtime, ${cores} intra-op thread${cores === 1 ? '' : 's'} (docs/native.md)`;
 
 /**
  * Sizes TensorFlow's thread pools for the layout (TF_NUM_INTRAOP_THREADS and
@@ -67,14 +69,14 @@ export function modelBackend(config: Record<string, unknown>): string {
 
 /**
  * The layout for a pipeline config: its model's backend, the machine's cores, and the worker
- * count the user set (`execution.workers`, or `setting`) when set. Sizes TensorFlow's pools as a
- * side effect (main thread).
+ * count the user set (`execution.workers`, `serve.workers`, `threads`) when set. Sizes
+ * TensorFlow's pools as a side effect (main thread).
  *
  * @example
- * layoutFor({ model: { type: 'tfjs', backend: 'auto' }, execution: {} }) // after npm run native, 2 cores: { workers: 1, intraOpThreads: 2, … }
+ * layoutFor({ model: { type: 'tfjs', backend: 'auto' }, execution: {} }) // after npm run native, 2 cores: { workers: 2, intraOpThreads: 2, … }
  */
-export function layoutFor(config: Record<string, unknown>, workers?: number, setting?: string): ThreadLayout {
-  const layout = threadLayout(modelBackend(config), os.availableParallelism(), workers, setting);
+export function layoutFor(config: Record<string, unknown>, workers?: number): ThreadLayout {
+  const layout = threadLayout(modelBackend(config), os.availableParallelism(), workers);
   applyThreadLayout(layout);
   return layout;
 }

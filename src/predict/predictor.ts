@@ -7,8 +7,8 @@ import type { BatchResult, OutputRow } from './rows.js';
 import { guardNesting } from './records.js';
 import { DEFAULT_TASK_TIMEOUT_MS, ThreadHealth } from './thread-health.js';
 import type { BatchTask } from './worker.js';
-import { layoutFor, modelBackend } from '../model/threads.js';
-import { holdNativeAddon } from '../model/native.js';
+import { layoutFor } from '../model/threads.js';
+import { modelHostFor, withHost } from '../model/host.js';
 
 /** A pipeline ready to predict in memory: its model loaded (in this thread or in each worker thread). */
 export interface Predictor {
@@ -33,8 +33,9 @@ export interface PredictorOptions extends PipelineOptions {
   /**
    * Worker threads, each loading the model once; 0 (default) runs the chain in this thread.
    * Threads pay off only for models whose batches cost more than handing records to a thread
-   * and back (see README, Online prediction). At most 1 on the tensorflow backend (one
-   * TensorFlow runtime per process: docs/native.md).
+   * and back (see README, Online prediction). On the tensorflow backend the model runs in
+   * one more thread, the process's model host (one TensorFlow runtime: docs/native.md), and
+   * these threads do the record work around it.
    */
   threads?: number;
 }
@@ -58,9 +59,9 @@ export function modelBatchSize(graph: Graph): number {
 export async function createPredictor(pipeline: PipelineInput, options: PredictorOptions = {}): Promise<Predictor> {
   const loaded = loadPipeline(pipeline, options);
   const threads = options.threads ?? 0;
-  // The thread model (docs/native.md): on the tensorflow backend one thread runs the model.
-  const layout = layoutFor(loaded.config as unknown as Record<string, unknown>, threads, 'threads');
-  return predictorFor(loaded, await preparePipeline(loaded), Math.min(threads, layout.workers));
+  // The thread model (docs/native.md): sizes TensorFlow's threads; with threads, the model runs in the model host.
+  layoutFor(loaded.config as unknown as Record<string, unknown>, threads);
+  return predictorFor(loaded, await preparePipeline(loaded), threads);
 }
 
 /** `createPredictor` for a pipeline already prepared (validated and checked) into `graph`. */
@@ -102,13 +103,14 @@ export async function predictorFor(loaded: LoadedConfig, graph: Graph, threads: 
 
 /** Worker threads for one pipeline, set up as the batch engine's pool (`runtime/pool.ts`): each loads the model as it starts. */
 function startPredictPool(loaded: LoadedConfig, threads: number): Piscina<BatchTask, BatchResult> {
-  if (modelBackend(loaded.config as unknown as Record<string, unknown>) === 'tensorflow') holdNativeAddon();
-  return new Piscina<BatchTask, BatchResult>({
+  const host = modelHostFor(loaded);
+  const pool = new Piscina<BatchTask, BatchResult>({
     filename: new URL('./worker-entry.cjs', import.meta.url).href, // CommonJS entry: see worker-entry.cts
     minThreads: threads,
     maxThreads: threads,
     idleTimeout: Infinity,
     atomics: 'disabled',
-    workerData: { loaded },
+    workerData: { loaded, modelHost: host?.name },
   });
+  return withHost(pool, host);
 }

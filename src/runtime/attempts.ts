@@ -102,6 +102,8 @@ export async function attemptPartition(
       new LiveCounters(task.counters).subtract({ ...left, bytes: left.bytesRead });
       if (runSignal.aborted) return undefined;
       const reason: unknown = stop.signal.aborted ? stop.signal.reason : err;
+      // What hung may be a model call in the model host rather than the worker: a fresh host too.
+      if (reason instanceof AttemptTimeout) await pool.restartModelHost?.();
       if (reason instanceof AttemptTimeout && reason.call) {
         const verdict = hangs.record(reason.call, reason.call.timeoutMs);
         policy.onRetry?.(`partition ${partition.id} (${where(partition)}) attempt ${n}: ${reason.message}; retrying on a fresh worker thread${NEXT[verdict]}`);

@@ -1,11 +1,11 @@
-import { layoutFor, modelBackend } from '../model/threads.js';
-import { holdNativeAddon } from '../model/native.js';
+import { layoutFor } from '../model/threads.js';
+import { modelHostFor, withHost, type HostedPool } from '../model/host.js';
 import { Piscina } from 'piscina';
 import type { LoadedConfig } from '../config/load.js';
 import type { PartitionResult } from './partition.js';
 import type { PartitionTask } from './worker.js';
 
-export type PartitionPool = Piscina<PartitionTask, PartitionResult>;
+export type PartitionPool = Piscina<PartitionTask, PartitionResult> & HostedPool;
 
 /**
  * Each worker's young generation, in MB (V8's default is 3 × 16 MB semi-spaces). A worker's
@@ -25,16 +25,17 @@ export const WORKER_YOUNG_GENERATION_MB = 12;
  * const pool = startPool(loaded, 2); // threads are loading the model while we plan
  */
 export function startPool(loaded: LoadedConfig, threads: number): PartitionPool {
-  if (modelBackend(loaded.config as unknown as Record<string, unknown>) === 'tensorflow') holdNativeAddon();
-  return new Piscina<PartitionTask, PartitionResult>({
+  const host = modelHostFor(loaded);
+  const pool = new Piscina<PartitionTask, PartitionResult>({
     filename: new URL('./worker-entry.cjs', import.meta.url).href, // CommonJS entry: see worker-entry.cts
     minThreads: threads,
     maxThreads: threads,
     idleTimeout: 1000,
     atomics: 'disabled',
     resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
-    workerData: { loaded },
+    workerData: { loaded, modelHost: host?.name },
   });
+  return withHost(pool, host);
 }
 
 /** The worker count a config asks for, read before validation (a bad value is reported later). */

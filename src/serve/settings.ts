@@ -37,14 +37,14 @@ export const DEFAULT_SERVE_WORKERS = 0;
 export function serveSettings(graph: Graph, modelBatchSize: number): ServeSettings {
   const s = graph.config.serve ?? {};
   const asked = s.workers ?? DEFAULT_SERVE_WORKERS;
-  // The thread model (docs/native.md): on the tensorflow backend one thread (this one, or one worker) runs the model.
-  const layout = layoutFor(graph.config as unknown as Record<string, unknown>, asked, 'serve.workers');
+  // The thread model (docs/native.md): on the tensorflow backend with workers, the model runs in one more thread, the model host.
+  const layout = layoutFor(graph.config as unknown as Record<string, unknown>, asked);
   return {
     maxBatchSize: s.maxBatchSize ?? modelBatchSize,
     batchTimeoutMs: s.batchTimeoutMs ?? 0,
     maxQueue: s.maxQueue ?? 1024,
     maxBodyBytes: s.maxBodyBytes ?? 1048576,
-    workers: Math.min(asked, layout.workers),
+    workers: layout.workers,
     ...(layout.note ? { workersNote: layout.note } : {}),
     drainTimeoutMs: s.drainTimeoutMs ?? 30000,
     maxInstancesPerRequest: s.maxInstancesPerRequest ?? 10000,

@@ -1,7 +1,7 @@
 /**
- * `sluice worker --threads 2` on a tensorflow run: its partitions run on one thread of their own
- * (one TensorFlow runtime per process, docs/native.md), the worker says so once, and the run
- * completes. Needs redis-server and `npm run native` (skips with the reason otherwise).
+ * `sluice worker --threads 2` on a tensorflow run: its 2 threads send their batches to the
+ * process's model host (one TensorFlow runtime per process, docs/native.md), the worker says so
+ * once, and the run completes. Needs redis-server and `npm run native` (skips with the reason otherwise).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +11,7 @@ import { needsRedis, startRedis } from '../helpers/redis.js';
 import { background, type Background } from '../helpers/processes.js';
 import { FAST_STALL, committedIds, killAll, project } from './helpers.js';
 
-test('a worker with 2 threads runs a tensorflow run\'s partitions on one thread, and says why', { skip: needsRedis || needsNative(), timeout: 180_000 }, async () => {
+test('a worker with 2 threads runs a tensorflow run around one model host, and says so once', { skip: needsRedis || needsNative(), timeout: 180_000 }, async () => {
   const redis = await startRedis();
   const p = project();
   const config = JSON.parse(fs.readFileSync(p.config, 'utf8'));
@@ -29,7 +29,7 @@ test('a worker with 2 threads runs a tensorflow run\'s partitions on one thread,
     assert.equal(summary.partitions.committed, summary.partitions.total);
     assert.equal(committedIds(p).length, summary.partitions.total);
     assert.equal(summary.workersNote, undefined, 'execution.workers is not used by a distributed run');
-    const notes = worker.stderr().match(/--threads 2 runs as 1: the tensorflow backend runs one TensorFlow runtime per process/g) ?? [];
+    const notes = worker.stderr().match(/the model runs in one host thread: the process's one TensorFlow runtime/g) ?? [];
     assert.equal(notes.length, 1, worker.stderr());
   } finally {
     await killAll(procs);

@@ -48,9 +48,10 @@ test(`files → image → emotion on ${backend}: several photos per partition on
   const summary = JSON.parse(r.stdout);
   assert.deepEqual([summary.counts.read, summary.counts.written, summary.counts.failed], [good.length + 2, good.length, 2]);
   assert.ok(summary.partitions.total >= 3, `${summary.partitions.total} partitions`);
-  // One TensorFlow runtime per process (docs/native.md): the tensorflow backend runs one worker, and says why.
-  assert.equal(summary.workers, backend === 'tensorflow' ? 1 : 2);
-  if (backend === 'tensorflow') assert.match(summary.workersNote, /^execution\.workers 2 runs as 1: the tensorflow backend runs one TensorFlow runtime per process/);
+  // One TensorFlow runtime per process (docs/native.md): on tensorflow both workers send their batches to the model host, and the summary says so.
+  assert.equal(summary.workers, 2);
+  if (backend === 'tensorflow') assert.match(summary.workersNote, /^the model runs in one host thread: the process's one TensorFlow runtime/);
+  else assert.equal(summary.workersNote, undefined);
   assert.equal(summary.input.length, good.length + 2, 'the listing names every file, not one per partition');
 
   // The same photos decoded by the stage's decoder and run through model.execute directly.

@@ -16,13 +16,13 @@ import { createStorage } from '../../src/storage/index.js';
 import { serveSettings } from '../../src/serve/settings.js';
 import { builtinStages } from '../../stages/index.js';
 
-test('threadLayout: ONE TensorFlow runtime per process, on every core, whatever the setting (and says why); wasm one thread per core', () => {
-  const note = (setting: string, n: number) => `${setting} ${n} runs as 1: the tensorflow backend runs one TensorFlow runtime per process, on every core (docs/native.md)`;
-  assert.deepEqual(threadLayout('tensorflow', 2), { workers: 1, intraOpThreads: 2, interOpThreads: 1, note: null });
-  assert.deepEqual(threadLayout('tensorflow', 8), { workers: 1, intraOpThreads: 8, interOpThreads: 1, note: null });
-  assert.deepEqual(threadLayout('tensorflow', 8, 1), { workers: 1, intraOpThreads: 8, interOpThreads: 1, note: null });
-  assert.deepEqual(threadLayout('tensorflow', 8, 2), { workers: 1, intraOpThreads: 8, interOpThreads: 1, note: note('execution.workers', 2) });
-  assert.deepEqual(threadLayout('tensorflow', 2, 4, 'serve.workers'), { workers: 1, intraOpThreads: 2, interOpThreads: 1, note: note('serve.workers', 4) });
+test('threadLayout: one worker thread per core on every backend; on tensorflow the model runs in one host thread sized to the cores', () => {
+  const note = (cores: number) => `the model runs in one host thread: the process's one TensorFlow runtime, ${cores} intra-op thread${cores === 1 ? '' : 's'} (docs/native.md)`;
+  assert.deepEqual(threadLayout('tensorflow', 2), { workers: 2, intraOpThreads: 2, interOpThreads: 1, note: note(2) });
+  assert.deepEqual(threadLayout('tensorflow', 8, 1), { workers: 1, intraOpThreads: 8, interOpThreads: 1, note: note(8) });
+  assert.deepEqual(threadLayout('tensorflow', 1), { workers: 1, intraOpThreads: 1, interOpThreads: 1, note: note(1) });
+  // No worker thread (serve.workers 0): the model runs in the main thread, no host.
+  assert.deepEqual(threadLayout('tensorflow', 2, 0), { workers: 0, intraOpThreads: 2, interOpThreads: 1, note: null });
   assert.deepEqual(threadLayout('wasm', 2), { workers: 2, intraOpThreads: null, interOpThreads: null, note: null });
   assert.deepEqual(threadLayout('cpu', 4, 3), { workers: 3, intraOpThreads: null, interOpThreads: null, note: null });
 });
@@ -41,7 +41,7 @@ test('auto is tensorflow exactly where tfjs-node is built, and says why', () => 
   assert.equal(backendReason('cpu'), 'configured');
 });
 
-test('a run on auto uses tensorflow with one worker and keeps TensorFlow\'s C++ log lines (CPU feature banner) off stderr', { skip: needsNative() }, () => {
+test('a run on auto uses tensorflow, one worker per core, and keeps TensorFlow\'s C++ log lines (CPU feature banner) off stderr', { skip: needsNative() }, () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-native-'));
   try {
     // The quickstart without its `execution.workers`: the worker count comes from the thread model.
@@ -56,7 +56,7 @@ test('a run on auto uses tensorflow with one worker and keeps TensorFlow\'s C++ 
     const r = sluice(['run', path.join(dir, 'pipeline.json'), '--json'], { env });
     assert.equal(r.status, 0, r.stderr);
     const summary = JSON.parse(r.stdout);
-    assert.equal(summary.workers, 1);
+    assert.equal(summary.workers, os.availableParallelism());
     assert.equal(summary.stageFacts['/model'].backend, 'tensorflow');
     assert.equal(summary.model.backendReason, 'auto: @tensorflow/tfjs-node is installed with its addon');
     assert.doesNotMatch(r.stderr, /cpu_feature_guard|This TensorFlow binary is optimized/);
@@ -65,23 +65,38 @@ test('a run on auto uses tensorflow with one worker and keeps TensorFlow\'s C++ 
   }
 });
 
-test('execution.workers 2 on tensorflow runs one worker, and the summary says why in one line', { skip: needsNative() }, () => {
+test('execution.workers 2 on tensorflow runs 2 workers around one model host: the same rows as wasm, and the summary says where the model ran', { skip: needsNative() }, () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-native-'));
   try {
     fs.cpSync(path.join(ROOT, 'examples/quickstart'), dir, { recursive: true, filter: (f) => !f.includes(`${path.sep}out`) });
-    const sets = ['--set', 'model.backend=tensorflow', '--set', 'execution.workers=2', '--set', 'execution.partitionBytes=2000'];
-    const r = sluice(['run', path.join(dir, 'pipeline.json'), ...sets]);
-    assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stderr, /\n {2}partitions (\d+) of \1, 1 worker \(execution\.workers 2 runs as 1: the tensorflow backend runs one TensorFlow runtime per process, on every core \(docs\/native\.md\)\)\n/);
-    const success = JSON.parse(fs.readFileSync(path.join(dir, 'out/predictions/_SUCCESS'), 'utf8'));
-    assert.equal(success.workers, 1);
-    assert.match(success.workersNote, /^execution\.workers 2 runs as 1: /);
+    const rows = (backend: string) => {
+      const sets = ['--set', `model.backend=${backend}`, '--set', 'execution.workers=2', '--set', 'execution.partitionBytes=2000'];
+      const r = sluice(['run', path.join(dir, 'pipeline.json'), ...sets, '--overwrite']);
+      assert.equal(r.status, 0, r.stderr);
+      const out = path.join(dir, 'out/predictions');
+      const lines = fs.readdirSync(out).filter((f) => f.endsWith('.jsonl')).flatMap((f) => fs.readFileSync(path.join(out, f), 'utf8').trim().split('\n'));
+      return { r, success: JSON.parse(fs.readFileSync(path.join(out, '_SUCCESS'), 'utf8')), rows: new Map(lines.map((l) => [JSON.parse(l).key, JSON.parse(l)])) };
+    };
+    const tf = rows('tensorflow');
+    const cores = os.availableParallelism();
+    const note = `the model runs in one host thread: the process's one TensorFlow runtime, ${cores} intra-op thread${cores === 1 ? '' : 's'} (docs/native.md)`;
+    assert.ok(tf.r.stderr.includes(`, 2 workers (${note})\n`), tf.r.stderr);
+    assert.equal(tf.success.workers, 2);
+    assert.equal(tf.success.workersNote, note);
+    assert.ok(tf.success.partitions.total > 2, 'several partitions, so both workers send batches to the host');
+    const wasm = rows('wasm');
+    assert.equal(tf.rows.size, wasm.rows.size);
+    for (const [key, row] of wasm.rows) {
+      const other = tf.rows.get(key);
+      assert.equal(other?.prediction.class, row.prediction.class, key);
+      assert.ok(Math.abs(other.prediction.score - row.prediction.score) <= 1.5e-4, key);
+    }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
 
-test('serve.workers on tensorflow is at most 1 (0 stays the server\'s own thread), with the reason; wasm keeps the setting', () => {
+test('serve.workers on tensorflow is kept (0 stays the server\'s own thread, no host), with where the model runs; wasm keeps the setting', () => {
   const settings = (backend: string, workers?: number) => {
     const config = {
       source: { type: 'jsonl', uri: 'data/flowers.jsonl' },
@@ -95,8 +110,10 @@ test('serve.workers on tensorflow is at most 1 (0 stays the server\'s own thread
     const s = serveSettings(graph, 32);
     return [s.workers, s.workersNote];
   };
+  const cores = os.availableParallelism();
+  const note = `the model runs in one host thread: the process's one TensorFlow runtime, ${cores} intra-op thread${cores === 1 ? '' : 's'} (docs/native.md)`;
   assert.deepEqual(settings('tensorflow'), [0, undefined]);
-  assert.deepEqual(settings('tensorflow', 1), [1, undefined]);
-  assert.deepEqual(settings('tensorflow', 3), [1, 'serve.workers 3 runs as 1: the tensorflow backend runs one TensorFlow runtime per process, on every core (docs/native.md)']);
+  assert.deepEqual(settings('tensorflow', 1), [1, note]);
+  assert.deepEqual(settings('tensorflow', 3), [3, note]);
   assert.deepEqual(settings('wasm', 3), [3, undefined]);
 });

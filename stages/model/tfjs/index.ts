@@ -1,4 +1,4 @@
-import { WorkerResetError, bisect, hookedPredict, defineStage, mapAsync, rechunk, isFailure, RecordError, toFailure, SluiceError, describeError, withTimeout, LeakGuard, liveTensors, setTensorMeter, type Chunk, type PartitionContext, type TransformInstance, type Failure, type Json, type KeyedInstance, type Prediction } from '../../../src/sdk.js';
+import { WorkerResetError, bisect, hookedPredict, defineStage, mapAsync, rechunk, isFailure, RecordError, toFailure, SluiceError, describeError, withTimeout, LeakGuard, liveTensors, type Chunk, type PartitionContext, type TransformInstance, type Failure, type Json, type KeyedInstance, type Prediction } from '../../../src/sdk.js';
 import { isStorageFailure } from '../../../src/storage/errors.js';
 import { backendProblem, backendReason, resolveBackend } from '../../../src/model/backend.js';
 import { checkSavedModel, describeSavedModel, isSavedModel, savedModelChoice } from './saved-model.js';
@@ -9,6 +9,8 @@ import { unknownLayerClasses } from '../../../src/model/layer-classes.js';
 import { CONFIG_PATHS, checkFeatures } from '../../../src/model/features.js';
 import { hashModel } from '../../../src/model/fingerprint.js';
 import type { LoadedModel } from '../../../src/model/load.js';
+import type { ModelRequest } from '../../../src/model/open.js';
+import { ModelHostGone } from '../../../src/model/host-wire.js';
 import { findNonFinite, nonFiniteMessage, nullNonFinite, type NonFiniteMode } from '../../../src/model/finite.js';
 import { outOfMemory } from '../../../src/model/memory.js';
 import { DEFAULT_BACKEND, DEFAULT_BATCH_SIZE, DEFAULT_LOAD_TIMEOUT_MS, DEFAULT_ON_NON_FINITE, tfjsMeta, type TfjsOptions } from './schema.js';
@@ -60,7 +62,8 @@ export async function predictIsolating(
     },
     // A RecordError keeps its code (a batch that timed out on every attempt: `timeout`).
     alone: (record, err) => toFailure('model', record, err instanceof RecordError ? err : new RecordError('model-error', describeError(err))),
-    rethrow: (err) => !!outOfMemory(err),
+    // Out of memory is retried smaller; a model host that died fails the partition, not its records.
+    rethrow: (err) => !!outOfMemory(err) || err instanceof ModelHostGone,
     onSplit: () => void (retries += 2),
   });
 }
@@ -290,18 +293,14 @@ export default defineStage<TfjsOptions>()({
 
   async create(options, ctx): Promise<TransformInstance<KeyedInstance, Prediction>> {
     // tfjs loads here, in the worker, never in the coordinator that validates the config.
-    const { loadModel } = await import('../../../src/model/load.js');
-    const tf = await import('@tensorflow/tfjs-core');
-    setTensorMeter(() => tf.memory().numTensors);
+    const { openModel } = await import('../../../src/model/open.js');
     const uri = ctx.resolve(options.uri);
     const common = { features: ctx.features, batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE, paths: { ...CONFIG_PATHS, model: ctx.path } };
-    const loaded = await loading(
-      options,
-      ctx,
-      (await isSavedModel(ctx.storage, uri))
-        ? import('../../../src/model/saved-model.js').then((m) => m.loadSavedModel(ctx.storage, uri, { ...common, ...savedModelChoice(options) }))
-        : loadModel(ctx.storage, uri, { ...common, backend: options.backend ?? DEFAULT_BACKEND }),
-    );
+    const request: ModelRequest = (await isSavedModel(ctx.storage, uri))
+      ? { kind: 'saved-model', uri, options: { ...common, ...savedModelChoice(options) } }
+      : { kind: 'tfjs', uri, options: { ...common, backend: options.backend ?? DEFAULT_BACKEND } };
+    // In this thread, or in the process's model host thread on tensorflow (src/model/open.ts).
+    const loaded = await loading(options, ctx, openModel(ctx.storage, request));
     // Model calls go through the wrappers preload modules installed (wrapPredict), if any.
     const model: LoadedModel = { ...loaded, predict: hookedPredict((records) => loaded.predict(records), { path: ctx.path, backend: loaded.backend }) };
     const onNonFinite = options.onNonFinite ?? DEFAULT_ON_NON_FINITE;
@@ -314,13 +313,15 @@ export default defineStage<TfjsOptions>()({
       guard.observe(before, liveTensors());
       return out;
     };
+    // The engine's watchdog times one guarded call at a time per worker (runtime/watchdog.ts).
+    const concurrency = options.batchTimeoutMs === undefined ? model.concurrentBatches : 1;
     let closed = false;
     return {
       transform: (input, part) => {
         const guarded = guardedPredict(model, part.guard, options.batchTimeoutMs);
         return input
           .through(rechunk<KeyedInstance>(model.maxBatch))
-          .through(mapAsync((chunk: Chunk<KeyedInstance>) => predict(chunk, guarded(chunk)), { concurrency: 1, ordered: true }));
+          .through(mapAsync((chunk: Chunk<KeyedInstance>) => predict(chunk, guarded(chunk)), { concurrency, ordered: true }));
       },
       report() {
         // liveTensors: what this thread holds between partitions (the model's weights); it must not grow.

@@ -1,0 +1,122 @@
+/**
+ * The model host thread (docs/native.md, "Thread model"): the one thread of a process that
+ * loads TensorFlow's runtime and runs its models, for every worker thread of a pool. Workers
+ * send packed batches; the host runs the model's own `predict` on them, one batch after the
+ * other, and answers one JSON value per record, or the error for the worker to bisect on.
+ * A model asked for by several workers is loaded once, and disposed when the last releases it.
+ */
+import { BroadcastChannel, workerData } from 'node:worker_threads';
+import type { Storage } from '../storage/types.js';
+import { initBackend } from './backend.js';
+import { fromWire, toWire, unpackColumns, type Column, type WireError } from './host-wire.js';
+import { workerStorage } from './host-storage.js';
+import type { HostedLoad } from './host-client.js';
+import type { LoadedModel } from './load.js';
+import { loadHere, type ModelRequest } from './open.js';
+
+const { name } = workerData as { name: string };
+// TensorFlow's library takes most of a second to load: begin at once, while the workers start
+// and before any asks for its model. If it cannot load, the model's own load says why (or,
+// for `auto`, falls back to wasm, and the workers load their own).
+initBackend('tensorflow').catch(() => undefined);
+
+interface Held {
+  handle: number;
+  model: Promise<LoadedModel>;
+  refs: number;
+}
+const byRequest = new Map<string, Held>();
+const byHandle = new Map<number, { key: string; held: Held }>();
+let nextHandle = 0;
+
+async function load(request: ModelRequest, storage: Storage): Promise<HostedLoad | null> {
+  const key = JSON.stringify(request);
+  let held = byRequest.get(key);
+  if (!held) {
+    held = { handle: nextHandle++, model: loadHere(storage, request), refs: 0 };
+    byRequest.set(key, held);
+    byHandle.set(held.handle, { key, held });
+    // A failed load is not kept: the next worker asking tries again.
+    held.model.catch(() => release(held!.handle, true));
+  }
+  const model = await held.model;
+  if (model.backend !== 'tensorflow') {
+    // TensorFlow would not start here (auto fell back): the workers load their own wasm models.
+    release(held.handle, true);
+    return null;
+  }
+  held.refs++;
+  const { format, backend, signature, bindings, outputNames, maxBatch } = model;
+  return { handle: held.handle, model: { format, backend, signature, bindings, outputNames, maxBatch } };
+}
+
+function release(handle: number, all = false): void {
+  const entry = byHandle.get(handle);
+  if (!entry) return;
+  entry.held.refs = all ? 0 : entry.held.refs - 1;
+  if (entry.held.refs > 0) return;
+  byHandle.delete(handle);
+  byRequest.delete(entry.key);
+  entry.held.model.then((m) => m.dispose(), () => undefined);
+}
+
+type Message = { id: number; op: string; request?: ModelRequest; handle?: number; count?: number; columns?: Record<string, Column> };
+
+async function answer(message: Message, storage: () => Storage): Promise<unknown> {
+  switch (message.op) {
+    case 'load':
+      return load(message.request!, storage());
+    case 'predict': {
+      const entry = byHandle.get(message.handle!);
+      if (!entry) throw new Error(`model ${message.handle} is not loaded in the model host`);
+      const model = await entry.held.model;
+      return model.predict(unpackColumns(model.bindings, message.columns!, message.count!));
+    }
+    case 'release':
+      return release(message.handle!);
+    default:
+      throw new Error(`unknown model host call "${message.op}"`);
+  }
+}
+
+/** Serves one worker on its own channel: its calls, and the storage reads its loads make. */
+function serve(worker: number): BroadcastChannel {
+  const own = new BroadcastChannel(`${name}/${worker}`);
+  const reads = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  let nextRead = 0;
+  own.onmessage = (e) => {
+    const data = (e as MessageEvent).data as Message & { read?: number; result?: unknown; error?: WireError };
+    if (data.read !== undefined) {
+      const pending = reads.get(data.read);
+      reads.delete(data.read);
+      if (data.error) pending?.reject(fromWire(data.error));
+      else pending?.resolve(data.result);
+      return;
+    }
+    // A load reads the model's files through the storage of the worker that asked (host-storage.ts).
+    const storage = () =>
+      workerStorage(
+        (method, args) =>
+          new Promise((resolve, reject) => {
+            const read = nextRead++;
+            reads.set(read, { resolve, reject });
+            own.postMessage({ read, load: data.id, method, args });
+          }),
+      );
+    answer(data, storage).then(
+      (result) => own.postMessage({ id: data.id, result }),
+      (err) => own.postMessage({ id: data.id, error: toWire(err) }),
+    );
+  };
+  return own;
+}
+
+const workers = new Map<number, BroadcastChannel>();
+const shared = new BroadcastChannel(name);
+shared.onmessage = (event) => {
+  const hello = ((event as MessageEvent).data as { hello?: unknown })?.hello;
+  if (typeof hello !== 'number') return;
+  let channel = workers.get(hello);
+  if (!channel) workers.set(hello, (channel = serve(hello)));
+  channel.postMessage({ welcome: true });
+};

@@ -1,0 +1,51 @@
+/**
+ * Opening the model stage's model, in one of two places: in this thread (wasm and cpu: one
+ * model per worker thread), or, on the tensorflow backend in a worker thread of a pool, in the
+ * process's model host thread, which owns the one TensorFlow runtime (docs/native.md, "Thread
+ * model"). Either way the stage gets a LoadedModel and cannot tell which.
+ */
+import type { Storage } from '../storage/types.js';
+import { setTensorMeter } from '../core/tensors.js';
+import { resolveBackend } from './backend.js';
+import { hostedModel, modelHostName } from './host-client.js';
+import type { LoadedModel, LoadOptions } from './load.js';
+import type { SavedModelOptions } from './saved-model.js';
+
+/** What to load: plain data, so that it can be sent to the model host. */
+export type ModelRequest =
+  | { kind: 'tfjs'; uri: string; options: LoadOptions }
+  | { kind: 'saved-model'; uri: string; options: SavedModelOptions };
+
+/** The backend a request runs on: a SavedModel runs on tensorflow only. */
+export function requestBackend(request: ModelRequest): string {
+  return request.kind === 'saved-model' ? 'tensorflow' : resolveBackend(request.options.backend);
+}
+
+/** Loads the model in this thread. */
+export async function loadHere(storage: Storage, request: ModelRequest): Promise<LoadedModel> {
+  const model = request.kind === 'saved-model'
+    ? await (await import('./saved-model.js')).loadSavedModel(storage, request.uri, request.options)
+    : await (await import('./load.js')).loadModel(storage, request.uri, request.options);
+  // The thread that holds the model's tensors counts them (leak checks, the `liveTensors` fact);
+  // a worker whose model runs in the host holds none, and has no backend to ask.
+  const tf = await import('@tensorflow/tfjs-core');
+  setTensorMeter(() => tf.memory().numTensors);
+  return model;
+}
+
+/**
+ * The model a request names: from the process's model host when this thread has one and the
+ * model runs on tensorflow, else loaded here. A host that could not start TensorFlow (it fell
+ * back to wasm) hands the model back to be loaded here.
+ *
+ * @example
+ * const model = await openModel(storage, { kind: 'tfjs', uri: '/m/model.json', options: { backend: 'auto', features, batchSize: 256 } });
+ */
+export async function openModel(storage: Storage, request: ModelRequest): Promise<LoadedModel> {
+  const host = modelHostName();
+  if (host && requestBackend(request) === 'tensorflow') {
+    const hosted = await hostedModel(host, request, storage);
+    if (hosted) return hosted;
+  }
+  return loadHere(storage, request);
+}
