@@ -14,9 +14,9 @@ import { BroadcastChannel, threadId, workerData } from 'node:worker_threads';
 import type { Json, KeyedInstance } from '../core/types.js';
 import type { Storage } from '../storage/types.js';
 import { recordProblem } from './batch.js';
-import { fromWire, ModelHostGone, packColumns, STORAGE_READS, toWire, type StorageRead, type WireError } from './host-wire.js';
+import { setTensorMeter } from '../core/tensors.js';
+import { fromWire, ModelHostGone, packColumns, STORAGE_READS, toWire, type ModelRequest, type StorageRead, type WireError } from './host-wire.js';
 import type { LoadedModel } from './load.js';
-import type { ModelRequest } from './open.js';
 
 /** The model host this thread's pool started (its channel name), or null. */
 export function modelHostName(): string | null {
@@ -28,6 +28,14 @@ export function modelHostName(): string | null {
 export interface HostedLoad {
   handle: number;
   model: Omit<LoadedModel, 'concurrentBatches' | 'recordProblem' | 'predict' | 'dispose'>;
+  /** The host's live tensors after the load (see HostedPrediction). */
+  tensors: number;
+}
+
+/** The host's answer to a batch: its predictions, and the tensors alive in the host after it (the models' own). */
+export interface HostedPrediction {
+  predictions: Json[];
+  tensors: number;
 }
 
 type Reply = { id: number; result?: unknown; error?: WireError };
@@ -180,6 +188,10 @@ export async function hostedModel(host: string, request: ModelRequest, storage: 
   const first = (await retrying(loadedNow)).loaded;
   if (!first) return null;
   const { model } = first;
+  // The tensors the model holds live in the host: this thread's leak checks and `liveTensors`
+  // fact read the host's count, as of its last answer (core/tensors.ts).
+  let hostTensors = first.tensors;
+  setTensorMeter(() => hostTensors);
   let released = false;
   return {
     ...model,
@@ -189,7 +201,9 @@ export async function hostedModel(host: string, request: ModelRequest, storage: 
       retrying(async () => {
         const { epoch, loaded } = await loadedNow();
         if (!loaded) throw new Error('the restarted model host could not load the model on tensorflow');
-        return (await c.call('predict', { handle: loaded.handle, count: records.length, columns: packColumns(model.bindings, records) }, undefined, epoch)) as Json[];
+        const answer = (await c.call('predict', { handle: loaded.handle, count: records.length, columns: packColumns(model.bindings, records) }, undefined, epoch)) as HostedPrediction;
+        hostTensors = answer.tensors;
+        return answer.predictions;
       }),
     dispose() {
       if (released) return;

@@ -7,6 +7,7 @@
  */
 import { BroadcastChannel, workerData } from 'node:worker_threads';
 import type { Storage } from '../storage/types.js';
+import { liveTensors } from '../core/tensors.js';
 import { initBackend } from './backend.js';
 import { fromWire, toWire, unpackColumns, type Column, type WireError } from './host-wire.js';
 import { workerStorage } from './host-storage.js';
@@ -47,7 +48,7 @@ async function load(request: ModelRequest, storage: Storage): Promise<HostedLoad
   }
   held.refs++;
   const { format, backend, signature, bindings, outputNames, maxBatch } = model;
-  return { handle: held.handle, model: { format, backend, signature, bindings, outputNames, maxBatch } };
+  return { handle: held.handle, model: { format, backend, signature, bindings, outputNames, maxBatch }, tensors: liveTensors() ?? 0 };
 }
 
 function release(handle: number, all = false): void {
@@ -60,6 +61,8 @@ function release(handle: number, all = false): void {
   entry.held.model.then((m) => m.dispose(), () => undefined);
 }
 
+let predicting: Promise<unknown> = Promise.resolve();
+
 type Message = { id: number; op: string; request?: ModelRequest; handle?: number; count?: number; columns?: Record<string, Column> };
 
 async function answer(message: Message, storage: () => Storage): Promise<unknown> {
@@ -70,7 +73,11 @@ async function answer(message: Message, storage: () => Storage): Promise<unknown
       const entry = byHandle.get(message.handle!);
       if (!entry) throw new Error(`model ${message.handle} is not loaded in the model host`);
       const model = await entry.held.model;
-      return model.predict(unpackColumns(model.bindings, message.columns!, message.count!));
+      // One batch after the other (TensorFlow runs one at a time anyway), so that the live
+      // tensors counted after each are the models' own: the workers' leak checks read them.
+      const turn = predicting.then(() => model.predict(unpackColumns(model.bindings, message.columns!, message.count!)));
+      predicting = turn.catch(() => undefined);
+      return { predictions: await turn, tensors: liveTensors() ?? 0 };
     }
     case 'release':
       return release(message.handle!);

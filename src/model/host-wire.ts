@@ -7,6 +7,13 @@
 import { SluiceError, type ErrorCode } from '../core/errors.js';
 import type { FeatureValue, KeyedInstance } from '../core/types.js';
 import type { InputBinding } from './features.js';
+import type { LoadOptions } from './load.js';
+import type { SavedModelOptions } from './saved-model.js';
+
+/** What to load (model/open.ts): plain data, so that it can be sent to the model host. */
+export type ModelRequest =
+  | { kind: 'tfjs'; uri: string; options: LoadOptions }
+  | { kind: 'saved-model'; uri: string; options: SavedModelOptions };
 
 /** One feature of a batch, row after row: `size` values per record. */
 export type Column = Float32Array | Int32Array | BigInt64Array | Float64Array | string[];

@@ -8,13 +8,10 @@ import type { Storage } from '../storage/types.js';
 import { setTensorMeter } from '../core/tensors.js';
 import { resolveBackend } from './backend.js';
 import { hostedModel, modelHostName } from './host-client.js';
-import type { LoadedModel, LoadOptions } from './load.js';
-import type { SavedModelOptions } from './saved-model.js';
+import type { LoadedModel } from './load.js';
+import type { ModelRequest } from './host-wire.js';
 
-/** What to load: plain data, so that it can be sent to the model host. */
-export type ModelRequest =
-  | { kind: 'tfjs'; uri: string; options: LoadOptions }
-  | { kind: 'saved-model'; uri: string; options: SavedModelOptions };
+export type { ModelRequest };
 
 /** The backend a request runs on: a SavedModel runs on tensorflow only. */
 export function requestBackend(request: ModelRequest): string {

@@ -1,4 +1,5 @@
 import type { Piscina } from 'piscina';
+import type { HostedPool } from '../model/host.js';
 import type { BatchResult } from './rows.js';
 import type { BatchTask } from './worker.js';
 
@@ -28,7 +29,7 @@ export class ThreadHealth {
   private closed = false;
 
   constructor(
-    private readonly pool: Piscina<BatchTask, BatchResult>,
+    private readonly pool: Piscina<BatchTask, BatchResult> & HostedPool,
     private readonly timeoutMs: number,
   ) {}
 
@@ -46,6 +47,8 @@ export class ThreadHealth {
       // A thread that died rejects its task too: probe either way, so readiness follows.
       this.threadLost();
       if (!signal.aborted) throw err;
+      // What hung may be a model call in the model host rather than the thread: a fresh host too.
+      void this.pool.restartModelHost?.();
       throw new ThreadLostError(`the model did not answer within serve.predictTimeoutMs (${this.timeoutMs} ms); its worker thread was replaced`, { cause: err });
     }
   }

@@ -89,7 +89,7 @@ test('1,000,000 rows through every built-in stage kind: every row once in both s
   // The tensors alive in a worker after each partition: the model's weights, never more.
   const manifest = path.join(dir, 'out/jsonl/_manifest');
   const entries = fs.readdirSync(manifest).filter((f) => /^p\d+\.json$/.test(f)).map((f) => JSON.parse(fs.readFileSync(path.join(manifest, f), 'utf8')));
-  // Two workers on wasm; one on tensorflow (one runtime per process, docs/native.md).
+  // Two workers on every backend; on tensorflow the count is the model host's, as of its last answer (docs/native.md).
   assert.ok(entries.length >= 4 * summary.workers, `several partitions per worker (${entries.length} for ${summary.workers})`);
   const live = new Set(entries.map((e) => e.facts['/model'].liveTensors));
   assert.deepEqual([...live], [4], 'two dense layers: two kernels and two biases, in every partition of both workers');

@@ -324,7 +324,8 @@ export default defineStage<TfjsOptions>()({
           .through(mapAsync((chunk: Chunk<KeyedInstance>) => predict(chunk, guarded(chunk)), { concurrency, ordered: true }));
       },
       report() {
-        // liveTensors: what this thread holds between partitions (the model's weights); it must not grow.
+        // liveTensors: what the model's thread holds between partitions (the model's weights; the
+        // model host's count on tensorflow, src/model/host-client.ts); it must not grow.
         const facts = { backend: model.backend, batchSize: state.batchSize, outOfMemory: state.outOfMemory, liveTensors: liveTensors() ?? null };
         state.outOfMemory = 0;
         const leak = guard.warning();
