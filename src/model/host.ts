@@ -34,6 +34,8 @@ interface Running {
   notify: BroadcastChannel;
   /** Tells the workers that the host died. */
   gone: (why: string) => void;
+  /** A restart under way (see restart). */
+  restarting: Promise<void> | null;
 }
 
 let running: Running | null = null;
@@ -55,7 +57,7 @@ function start(): Running {
   // (the dynamic loader's lock) instead of one after the other, and the host cannot be stopped
   // in between, since stopping it is this thread's to do (see holdNativeAddon: ~0.4 s sooner).
   holdNativeAddon();
-  const host: Running = { name, thread, holders: 0, closing: false, notify: new BroadcastChannel(name), gone: () => undefined };
+  const host: Running = { name, thread, holders: 0, closing: false, notify: new BroadcastChannel(name), gone: () => undefined, restarting: null };
   host.notify.unref();
   // When the host dies, every worker connected to it is told, and so is any that says hello
   // later (a thread replacing a dead one): their calls fail instead of waiting for ever.
@@ -73,23 +75,33 @@ function start(): Running {
   return host;
 }
 
-/** Tells the workers when `thread`, the host's current thread, dies (not when it is replaced or closed). */
+/** Host threads ended on purpose (replaced after a hang): their exit is not the host dying. */
+const retired = new WeakSet<Worker>();
+
+/** Tells the workers when `thread` dies (not when it is replaced, or closed with its host). */
 function watch(host: Running, thread: Worker, gone: (why: string) => void): void {
-  thread.on('error', (err) => host.thread === thread && gone(err.message.split('\n')[0]!));
-  thread.on('exit', (code) => host.thread === thread && gone(`exit code ${code}`));
+  thread.on('error', (err) => !retired.has(thread) && gone(err.message.split('\n')[0]!));
+  thread.on('exit', (code) => !retired.has(thread) && gone(`exit code ${code}`));
   host.gone = gone;
 }
 
-async function restart(host: Running): Promise<void> {
-  if (host.closing) return;
-  const old = host.thread;
-  const replacement = spawn(host.name);
-  // A thread stuck in a JavaScript loop ends at once; one stuck in a native call ends when the
-  // call returns, if ever: the new host does not wait for it longer than TERMINATE_WAIT_MS.
-  host.thread = replacement;
-  watch(host, replacement, host.gone);
-  await Promise.race([old.terminate(), new Promise((resolve) => setTimeout(resolve, TERMINATE_WAIT_MS).unref())]);
-  host.notify.postMessage({ restarted: true });
+/** Ends the host thread and starts a fresh one of the same name; restarts asked for meanwhile share it. */
+function restart(host: Running): Promise<void> {
+  if (host.closing) return Promise.resolve();
+  host.restarting ??= (async () => {
+    const old = host.thread;
+    retired.add(old);
+    // The old runtime goes before the new one starts (never two at once). A thread stuck in a
+    // JavaScript loop ends at once; one stuck in a native call ends when the call returns, if
+    // ever: its replacement does not wait for it longer than TERMINATE_WAIT_MS.
+    await Promise.race([old.terminate(), new Promise((resolve) => setTimeout(resolve, TERMINATE_WAIT_MS).unref())]);
+    if (host.closing) return;
+    host.thread = spawn(host.name);
+    watch(host, host.thread, host.gone);
+    // Calls in flight to the old thread are cut off and made again on the new one (host-client.ts).
+    host.notify.postMessage({ restarted: true });
+  })().finally(() => (host.restarting = null));
+  return host.restarting;
 }
 
 /**
