@@ -109,34 +109,52 @@ export function splitRows(values: ArrayLike<number | string | Uint8Array>, shape
   return out;
 }
 
+/** One output of a batch as read from its tensor: row-major values and the tensor's shape. */
+export interface OutputValues {
+  values: ArrayLike<number | string | Uint8Array>;
+  shape: number[];
+}
+
 /**
- * Runs one batch: builds the input tensors, calls `run`, reads every output once and splits
- * it per record; every tensor made here (inputs and outputs) is disposed, on failure too.
- * A multi-output model gives an object by output name per record.
+ * A batch's outputs as one JSON value per record (the first `count` rows; the rest are
+ * padding): the output's own value for a one-output model, else an object by output name.
  *
  * @example
- * await predictBatch(bindings, records, records.length, ['score', 'grid'], async (xs) => model.predict(xs) as tf.Tensor[])
- * // [{ score: [0.7], grid: [[…], […]] }, …]
+ * splitOutputs([{ values: Float32Array.of(0.7, 0.2), shape: [2, 1] }], 2, ['score']) // [[0.7], [0.2]]
  */
-export async function predictBatch(
+export function splitOutputs(outputs: OutputValues[], count: number, outputNames: string[]): Json[] {
+  const split = outputs.map((o, k) => splitRows(o.values, o.shape, count, outputNames[k] ?? String(k)));
+  if (split.length === 1) return split[0]!;
+  return Array.from({ length: count }, (_, i) => Object.fromEntries(split.map((s, k) => [outputNames[k] ?? String(k), s[i]!])));
+}
+
+/** A model's `predict` from its `outputs`: the same batch, split per record (LoadedModel). */
+export function predictFrom(outputs: (records: KeyedInstance[]) => Promise<OutputValues[]>, outputNames: string[]) {
+  return async (records: KeyedInstance[]): Promise<Json[]> => splitOutputs(await outputs(records), records.length, outputNames);
+}
+
+/**
+ * Runs one batch: builds the input tensors, calls `run` and reads every output once; every
+ * tensor made here (inputs and outputs) is disposed, on failure too.
+ *
+ * @example
+ * await runBatch(bindings, records, records.length, async (xs) => model.predict(xs) as tf.Tensor[])
+ * // [{ values: Float32Array(256), shape: [256, 1] }, { values: Float32Array(256 × 6), shape: [256, 2, 3] }]
+ */
+export async function runBatch(
   bindings: InputBinding[],
   records: KeyedInstance[],
   rows: number,
-  outputNames: string[],
   run: (inputs: tf.Tensor[]) => Promise<tf.Tensor[]>,
-): Promise<Json[]> {
+): Promise<OutputValues[]> {
   const inputs: tf.Tensor[] = [];
   let outputs: tf.Tensor[] = [];
   try {
     for (const b of bindings) inputs.push(inputTensor(b, records, rows));
     outputs = await run(inputs);
-    const split: Json[][] = [];
-    for (let k = 0; k < outputs.length; k++) {
-      const t = outputs[k]!;
-      split.push(splitRows((await t.data()) as ArrayLike<number | string>, t.shape, records.length, outputNames[k] ?? String(k)));
-    }
-    if (split.length === 1) return split[0]!;
-    return records.map((_, i) => Object.fromEntries(split.map((s, k) => [outputNames[k] ?? String(k), s[i]!])));
+    const read: OutputValues[] = [];
+    for (const t of outputs) read.push({ values: (await t.data()) as ArrayLike<number | string>, shape: t.shape });
+    return read;
   } finally {
     // An output may be an input passed through (an identity graph); disposing twice is a no-op.
     for (const t of [...inputs, ...outputs]) t.dispose();

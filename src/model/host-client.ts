@@ -1,7 +1,7 @@
 /**
  * A worker thread's side of the model host (docs/native.md, "Thread model"): a LoadedModel
  * whose `predict` packs the batch's features into columns, sends them to the host thread and
- * splits nothing itself (the host answers one JSON value per record). Bisection, timeouts,
+ * splits the output values the host answers per record, as a local model does. Bisection, timeouts,
  * out-of-memory halving and Failures stay in the worker's model stage, as for a local model.
  *
  * Threads meet through BroadcastChannels, which any thread of the process can open by name,
@@ -11,11 +11,11 @@
  * the host thread dies, which fails every call in flight instead of leaving it waiting.
  */
 import { BroadcastChannel, threadId, workerData } from 'node:worker_threads';
-import type { Json, KeyedInstance } from '../core/types.js';
+import type { KeyedInstance } from '../core/types.js';
 import type { Storage } from '../storage/types.js';
-import { recordProblem } from './batch.js';
+import { predictFrom, recordProblem, type OutputValues } from './batch.js';
 import { setTensorMeter } from '../core/tensors.js';
-import { fromWire, ModelHostGone, packColumns, STORAGE_READS, toWire, type ModelRequest, type StorageRead, type WireError } from './host-wire.js';
+import { fromWire, ModelHostGone, packColumns, shareable, STORAGE_READS, toWire, type ModelRequest, type StorageRead, type WireError } from './host-wire.js';
 import type { LoadedModel } from './load.js';
 
 /** The model host this thread's pool started (its channel name), or null. */
@@ -27,14 +27,14 @@ export function modelHostName(): string | null {
 /** What the host answers when a model is loaded there. */
 export interface HostedLoad {
   handle: number;
-  model: Omit<LoadedModel, 'concurrentBatches' | 'recordProblem' | 'predict' | 'dispose'>;
+  model: Omit<LoadedModel, 'concurrentBatches' | 'recordProblem' | 'predict' | 'outputs' | 'dispose'>;
   /** The host's live tensors after the load (see HostedPrediction). */
   tensors: number;
 }
 
-/** The host's answer to a batch: its predictions, and the tensors alive in the host after it (the models' own). */
+/** The host's answer to a batch: its outputs' values, and the tensors alive in the host after it (the models' own). */
 export interface HostedPrediction {
-  predictions: Json[];
+  outputs: OutputValues[];
   tensors: number;
 }
 
@@ -113,7 +113,7 @@ class Connection {
         ? (storage[method] as (...a: unknown[]) => Promise<unknown>)(...data.args!)
         : Promise.reject(new Error(`no model load ${data.load} in this thread reads ${method}`));
       answer.then(
-        (result) => this.own.postMessage({ read: data.read, result }),
+        (result) => this.own.postMessage({ read: data.read, result: shareable(result) }),
         (err) => this.own.postMessage({ read: data.read, error: toWire(err) }),
       );
       return;
@@ -193,18 +193,20 @@ export async function hostedModel(host: string, request: ModelRequest, storage: 
   let hostTensors = first.tensors;
   setTensorMeter(() => hostTensors);
   let released = false;
+  const outputs = (records: KeyedInstance[]) =>
+    retrying(async () => {
+      const { epoch, loaded } = await loadedNow();
+      if (!loaded) throw new Error('the restarted model host could not load the model on tensorflow');
+      const answer = (await c.call('predict', { handle: loaded.handle, count: records.length, columns: packColumns(model.bindings, records) }, undefined, epoch)) as HostedPrediction;
+      hostTensors = answer.tensors;
+      return answer.outputs;
+    });
   return {
     ...model,
     concurrentBatches: 2,
     recordProblem: (record) => recordProblem(model.bindings, record),
-    predict: (records: KeyedInstance[]) =>
-      retrying(async () => {
-        const { epoch, loaded } = await loadedNow();
-        if (!loaded) throw new Error('the restarted model host could not load the model on tensorflow');
-        const answer = (await c.call('predict', { handle: loaded.handle, count: records.length, columns: packColumns(model.bindings, records) }, undefined, epoch)) as HostedPrediction;
-        hostTensors = answer.tensors;
-        return answer.predictions;
-      }),
+    outputs,
+    predict: predictFrom(outputs, model.outputNames),
     dispose() {
       if (released) return;
       released = true;

@@ -1,8 +1,9 @@
 /**
  * The model host thread (docs/native.md, "Thread model"): the one thread of a process that
  * loads TensorFlow's runtime and runs its models, for every worker thread of a pool. Workers
- * send packed batches; the host runs the model's own `predict` on them, one batch after the
- * other, and answers one JSON value per record, or the error for the worker to bisect on.
+ * send packed batches; the host runs the model on them, one batch after the other, and
+ * answers the output tensors' values (the worker splits them per record: a few typed arrays
+ * cross threads, not a value per record), or the error for the worker to bisect on.
  * A model asked for by several workers is loaded once, and disposed when the last releases it.
  */
 import { BroadcastChannel, workerData } from 'node:worker_threads';
@@ -11,7 +12,8 @@ import { liveTensors } from '../core/tensors.js';
 import { initBackend } from './backend.js';
 import { fromWire, toWire, unpackColumns, type Column, type WireError } from './host-wire.js';
 import { workerStorage } from './host-storage.js';
-import type { HostedLoad } from './host-client.js';
+import type { HostedLoad, HostedPrediction } from './host-client.js';
+import type { OutputValues } from './batch.js';
 import type { LoadedModel } from './load.js';
 import { loadHere, type ModelRequest } from './open.js';
 
@@ -63,6 +65,11 @@ function release(handle: number, all = false): void {
 
 let predicting: Promise<unknown> = Promise.resolve();
 
+/** A typed array that views part of a larger buffer is copied: posting it would copy the whole buffer. */
+function ownBuffer(values: OutputValues['values']): OutputValues['values'] {
+  return ArrayBuffer.isView(values) && values.byteLength !== values.buffer.byteLength ? (values as unknown as Float32Array).slice() : values;
+}
+
 type Message = { id: number; op: string; request?: ModelRequest; handle?: number; count?: number; columns?: Record<string, Column> };
 
 async function answer(message: Message, storage: () => Storage): Promise<unknown> {
@@ -75,9 +82,10 @@ async function answer(message: Message, storage: () => Storage): Promise<unknown
       const model = await entry.held.model;
       // One batch after the other (TensorFlow runs one at a time anyway), so that the live
       // tensors counted after each are the models' own: the workers' leak checks read them.
-      const turn = predicting.then(() => model.predict(unpackColumns(model.bindings, message.columns!, message.count!)));
+      const turn = predicting.then(() => model.outputs(unpackColumns(model.bindings, message.columns!, message.count!)));
       predicting = turn.catch(() => undefined);
-      return { predictions: await turn, tensors: liveTensors() ?? 0 };
+      const outputs = (await turn).map((o) => ({ values: ownBuffer(o.values), shape: o.shape }));
+      return { outputs, tensors: liveTensors() ?? 0 } satisfies HostedPrediction;
     }
     case 'release':
       return release(message.handle!);

@@ -14,7 +14,7 @@ import { initBackend, type BackendName } from './backend.js';
 import { readModelJson, storageLoadHandler } from './io-handler.js';
 import { readSignature, shortName, type ModelFormat, type ModelSignature } from './signature.js';
 import { CONFIG_PATHS, effectiveBatchSize, mapFeatures, type CheckPaths, type InputBinding } from './features.js';
-import { predictBatch, recordProblem } from './batch.js';
+import { predictFrom, recordProblem, runBatch, type OutputValues } from './batch.js';
 
 /** A loaded model, ready to predict batches of records. */
 export interface LoadedModel {
@@ -41,6 +41,11 @@ export interface LoadedModel {
    * size: see `recordProblem`): one JSON value per record, in order. Disposes every tensor it makes.
    */
   predict(records: KeyedInstance[]): Promise<Json[]>;
+  /**
+   * The same batch's outputs as read from the model, before they are split per record (what
+   * the model host sends back: a few typed arrays, not a value per record).
+   */
+  outputs(records: KeyedInstance[]): Promise<OutputValues[]>;
   /** Releases the model's weights. */
   dispose(): void;
 }
@@ -74,6 +79,7 @@ export async function loadModel(storage: Storage, uri: string, options: LoadOpti
     ? // Each worker imports only the tfjs package its model needs (~35-80 ms of start-up each).
       withModel(await (await import('@tensorflow/tfjs-layers')).loadLayersModel(handler), (m) => layersRunner(m, bindings))
     : withModel(await (await import('@tensorflow/tfjs-converter')).loadGraphModel(handler), (m) => graphRunner(m, bindings));
+  const outputs = (records: KeyedInstance[]) => runBatch(runner.bindings, records, fixed ?? records.length, runner.run);
   return {
     format: signature.format,
     backend,
@@ -83,7 +89,8 @@ export async function loadModel(storage: Storage, uri: string, options: LoadOpti
     maxBatch,
     concurrentBatches: 1,
     recordProblem: (record) => recordProblem(runner.bindings, record),
-    predict: (records) => predictBatch(runner.bindings, records, fixed ?? records.length, runner.outputNames, runner.run),
+    outputs,
+    predict: predictFrom(outputs, runner.outputNames),
     dispose: runner.dispose,
   };
 }

@@ -12,14 +12,14 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { isMainThread } from 'node:worker_threads';
 import type { FeatureSpecMap } from '../core/stage.js';
-import type { Json, KeyedInstance } from '../core/types.js';
+import type { KeyedInstance } from '../core/types.js';
 import { SluiceError } from '../core/errors.js';
 import { schemeOf } from '../storage/index.js';
 import { localPath } from '../storage/local.js';
 import type { Storage } from '../storage/types.js';
 import { initBackend } from './backend.js';
 import { CONFIG_PATHS, type CheckPaths, type InputBinding } from './features.js';
-import { recordProblem, splitRows } from './batch.js';
+import { predictFrom, recordProblem, type OutputValues } from './batch.js';
 import type { LoadedModel } from './load.js';
 import { mapSavedModelFeatures, readSavedModelSignature, savedModelDir, type SavedModelSignature } from './saved-model-signature.js';
 import { TFJS_NODE } from './native.js';
@@ -132,19 +132,16 @@ export async function loadSavedModel(storage: Storage, uri: string, options: Sav
   const inputTensors = bindings.map((b) => b.input.tensor!).join(',');
   const outputTensors = signature.outputs.map((o) => o.tensor).join(',');
 
-  const predict = async (records: KeyedInstance[]): Promise<Json[]> => {
+  const outputs = async (records: KeyedInstance[]): Promise<OutputValues[]> => {
     const ids: number[] = [];
     let outs: Array<{ id: number; shape: number[]; dtype: number }> = [];
     try {
       for (const b of bindings) ids.push(binding.createTensor([records.length, ...b.instanceShape], DTYPE[b.input.dtype], inputValues(b, records)));
       outs = binding.runSavedModel(model.sessionId, ids, inputTensors, outputTensors);
-      const split = outs.map((o, k) => {
+      return outs.map((o) => {
         const raw = binding.tensorDataSync(o.id);
-        const values = raw instanceof BigInt64Array ? int64Values(raw) : raw;
-        return splitRows(values, o.shape, records.length, outputNames[k]!);
+        return { values: raw instanceof BigInt64Array ? int64Values(raw) : raw, shape: o.shape };
       });
-      if (split.length === 1) return split[0]!;
-      return records.map((_, i) => Object.fromEntries(split.map((s, k) => [outputNames[k]!, s[i]!])));
     } finally {
       for (const id of [...ids, ...outs.map((o) => o.id)]) binding.deleteTensor(id);
     }
@@ -158,7 +155,8 @@ export async function loadSavedModel(storage: Storage, uri: string, options: Sav
     maxBatch: options.batchSize,
     concurrentBatches: 1,
     recordProblem: (record) => recordProblem(bindings, record),
-    predict,
+    outputs,
+    predict: predictFrom(outputs, outputNames),
     dispose: () => model.dispose(),
   };
 }

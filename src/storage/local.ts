@@ -69,7 +69,21 @@ export const localStorage: StorageBackend = {
     const file = localPath(uri);
     // A FIFO is read through the event loop, so a time limit can abandon it (see pipe.ts).
     if (await isPipe(file)) return readPipe(file);
-    return new Uint8Array(await fsp.readFile(file));
+    // The whole file in one read where it can: fsp.readFile reads 512 KiB at a time, one
+    // thread-pool round trip each (a 17 MB model's weights: ~140 ms of a loaded worker's start).
+    const handle = await fsp.open(file, 'r');
+    try {
+      const out = new Uint8Array((await handle.stat()).size);
+      let at = 0;
+      while (at < out.length) {
+        const { bytesRead } = await handle.read(out, at, out.length - at, at);
+        if (bytesRead === 0) break;
+        at += bytesRead;
+      }
+      return at === out.length ? out : out.subarray(0, at);
+    } finally {
+      await handle.close();
+    }
   },
 
   createWriteStream(uri) {

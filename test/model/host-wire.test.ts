@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SluiceError } from '../../src/core/errors.js';
-import { fromWire, packColumns, toWire, unpackColumns } from '../../src/model/host-wire.js';
+import { fromWire, packColumns, shareable, toWire, unpackColumns } from '../../src/model/host-wire.js';
 import type { InputBinding } from '../../src/model/features.js';
 import type { KeyedInstance } from '../../src/core/types.js';
 
@@ -48,4 +48,16 @@ test('errors cross with what the worker acts on: a SluiceError\'s code and lines
   const missing = fromWire(toWire(Object.assign(new Error('ENOENT: no such file'), { code: 'ENOENT' }))) as NodeJS.ErrnoException;
   assert.equal(missing.code, 'ENOENT');
   assert.equal(fromWire(toWire('a string thrown')).message, 'a string thrown');
+});
+
+test('file contents of 1 MiB or more cross to the host in shared memory, equal byte for byte; small ones and other values as they are', () => {
+  const big = Uint8Array.from({ length: (1 << 20) + 3 }, (_, i) => i % 251);
+  const shared = shareable(big) as Uint8Array;
+  assert.ok(shared.buffer instanceof SharedArrayBuffer);
+  assert.deepEqual(shared, big);
+  const small = Uint8Array.of(1, 2, 3);
+  assert.equal(shareable(small), small);
+  assert.equal(shareable(true), true);
+  const info = { uri: 'm/model.json', size: 3, mtimeMs: 1 };
+  assert.equal(shareable(info), info);
 });

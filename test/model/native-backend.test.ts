@@ -15,6 +15,10 @@ import { createRegistry } from '../../src/graph/registry.js';
 import { createStorage } from '../../src/storage/index.js';
 import { serveSettings } from '../../src/serve/settings.js';
 import { builtinStages } from '../../stages/index.js';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { initBackend } from '../../src/model/backend.js';
+import { storageSaveHandler } from '../../src/model/io-handler.js';
 
 test('threadLayout: one worker thread per core on every backend; on tensorflow the model runs in one host thread sized to the cores', () => {
   const note = (cores: number) => `the model runs in one host thread: the process's one TensorFlow runtime, ${cores} intra-op thread${cores === 1 ? '' : 's'} (docs/native.md)`;
@@ -90,6 +94,48 @@ test('execution.workers 2 on tensorflow runs 2 workers around one model host: th
       const other = tf.rows.get(key);
       assert.equal(other?.prediction.class, row.prediction.class, key);
       assert.ok(Math.abs(other.prediction.score - row.prediction.score) <= 1.5e-4, key);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a model with more than 1 MiB of weights reaches the host whole (its files cross in shared memory): 2 workers on tensorflow predict what tfjs computes here', { skip: needsNative() }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-native-big-'));
+  try {
+    await initBackend('cpu');
+    // 64×4096 + 4096 + 4096×3 + 3 floats: 1.06 MiB of weights, in one weights file.
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.dense({ inputShape: [64], units: 4096, activation: 'relu', kernelInitializer: tfl.initializers.glorotUniform({ seed: 1 }), biasInitializer: tfl.initializers.randomUniform({ minval: -0.1, maxval: 0.1, seed: 2 }) }),
+        tfl.layers.dense({ units: 3, kernelInitializer: tfl.initializers.glorotUniform({ seed: 3 }) }),
+      ],
+    });
+    await model.save(storageSaveHandler(createStorage(), path.join(dir, 'model')));
+    const weightBytes = fs.readdirSync(path.join(dir, 'model')).filter((f) => f.endsWith('.bin')).map((f) => fs.statSync(path.join(dir, 'model', f)).size);
+    assert.ok(Math.max(...weightBytes) >= 1 << 20, `one weights file of 1 MiB or more: ${weightBytes}`);
+    const xs = Array.from({ length: 300 }, (_, i) => Array.from({ length: 64 }, (_, k) => Math.fround(Math.sin(i * 64 + k))));
+    fs.writeFileSync(path.join(dir, 'data.jsonl'), xs.map((x, i) => JSON.stringify({ id: i, x })).join('\n') + '\n');
+    const expected = tf.tidy(() => (model.predict(tf.tensor2d(xs)) as tf.Tensor).arraySync() as number[][]);
+    model.dispose();
+    fs.writeFileSync(path.join(dir, 'pipeline.json'), JSON.stringify({
+      name: 'big-weights',
+      source: { type: 'jsonl', uri: 'data.jsonl' },
+      decode: { type: 'json', features: { x: { dtype: 'float32', shape: [64] } } },
+      key: { type: 'field', field: 'id' },
+      model: { type: 'tfjs', uri: 'model/model.json', batchSize: 32, backend: 'tensorflow' },
+      sink: { type: 'jsonl', uri: 'out/predictions' },
+      errors: { type: 'jsonl', uri: 'out/errors' },
+      execution: { workers: 2, partitionBytes: 60_000 },
+    }));
+    const r = sluice(['run', path.join(dir, 'pipeline.json'), '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const out = path.join(dir, 'out/predictions');
+    const rows = fs.readdirSync(out).filter((f) => f.endsWith('.jsonl')).flatMap((f) => fs.readFileSync(path.join(out, f), 'utf8').trim().split('\n')).map((l) => JSON.parse(l));
+    assert.equal(rows.length, 300);
+    for (const row of rows) {
+      const want = expected[row.key]!;
+      row.prediction.forEach((v: number, k: number) => assert.ok(Math.abs(v - want[k]!) <= 1e-4 * Math.max(1, Math.abs(want[k]!)), `key ${row.key} output ${k}: ${v} vs ${want[k]}`));
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -84,6 +84,16 @@ for (const target of targets) {
       await assert.rejects(backend.readAll(joinUri(root, 'a/none.txt')), (err: any) => err.code === 'ENOENT');
     });
 
+    test('readAll returns a large object whole, byte for byte (more than one read of any size)', async () => {
+      const uri = joinUri(root, 'a/large.bin');
+      const data = Buffer.alloc(3 * (1 << 20) + 12_345);
+      for (let i = 0; i < data.length; i++) data[i] = (i * 31 + (i >> 9)) & 0xff;
+      await backend.writeAtomic(uri, data);
+      const back = await backend.readAll(uri);
+      assert.equal(back.byteLength, data.length);
+      assert.ok(Buffer.from(back.buffer, back.byteOffset, back.byteLength).equals(data));
+    });
+
     test('createExclusive: of racing creators exactly one wins; an existing object is left as it is', async () => {
       const uri = joinUri(root, 'lease/_lease.json');
       const results = await Promise.all(Array.from({ length: 5 }, (_, i) => backend.createExclusive(uri, `owner ${i}`)));
