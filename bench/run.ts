@@ -28,6 +28,7 @@ import path from 'node:path';
 import { MODELS, ensureDataset, projectRoot, type Dataset } from './workloads.js';
 import { measure, median, rssMethod, selfReported, type Measurement } from './measure.js';
 import { nativeProblem } from '../src/model/native.js';
+import { threadLayout } from '../src/model/threads.js';
 import { spawnSync } from 'node:child_process';
 
 // Every contender (Sluice, the bare native loop, Python TensorFlow) on the same TensorFlow kernels:
@@ -151,17 +152,22 @@ function sluiceOn(d: Dataset, backend: 'auto' | 'tensorflow', workers: number): 
   return { ...c, id: `sluice:${d.pipeline}:${workers}:${backend}`, args: [...c.args, '--set', `model.backend=${backend}`] };
 }
 
-/** The thread model's default worker count (one per core, on every backend: docs/native.md). */
-const WORKERS = os.availableParallelism();
+/** The thread model's default worker count on tensorflow (one fewer than the cores: docs/native.md), and the cores. */
+const WORKERS = threadLayout('tensorflow', os.availableParallelism()).workers;
+const CORES = os.availableParallelism();
 const workersLabel = (n: number) => `${n} worker${n > 1 ? 's' : ''}`;
 /** The native contenders' labels, as targets name them. */
 const TF = `sluice tensorflow, ${workersLabel(WORKERS)}`;
 const AUTO = `sluice auto, ${workersLabel(WORKERS)}`;
 
-/** The native contenders and the Python peer of a section, where they can run (the model-dominated one also with 1 worker). */
+/**
+ * The native contenders and the Python peer of a section, where they can run: the default
+ * layout, and tensorflow with one worker per core beside it (the choice the default is measured against).
+ */
 function nativeContenders(d: Dataset, withBare: boolean): Contender[] {
+  const perCore = CORES !== WORKERS ? [sluiceOn(d, 'tensorflow', CORES)] : [];
   return [
-    ...(NATIVE ? [...(withBare ? [bareNative(d), sluiceOn(d, 'tensorflow', 1)] : []), sluiceOn(d, 'tensorflow', WORKERS), sluiceOn(d, 'auto', WORKERS)] : []),
+    ...(NATIVE ? [...(withBare ? [bareNative(d)] : []), sluiceOn(d, 'tensorflow', WORKERS), ...perCore, sluiceOn(d, 'auto', WORKERS)] : []),
     ...(PYTHON ? [pythonPeer(d)] : []),
   ];
 }

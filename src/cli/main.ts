@@ -211,7 +211,7 @@ program
   .command('worker')
   .description('join a distributed run: pull partitions from the queue on Redis, run them on worker threads, commit them; leave on SIGTERM')
   .requiredOption('--coordinator <url>', 'the Redis URL the coordinator (`sluice run --coordinator`) queues partitions on')
-  .option('--threads <n>', 'worker threads, each loading the model once (default: CPU cores; a tensorflow run uses one thread of its own: docs/native.md)')
+  .option('--threads <n>', 'worker threads, each loading the model once (default: CPU cores; on tensorflow one fewer, at least 1, beside the model host thread: docs/native.md)')
   .option('--lock-duration <seconds>', "lock on a partition, renewed while it runs: a worker silent this long is presumed dead and its partition redelivered", '30')
   .option('--stalled-interval <seconds>', 'how often to look for partitions whose worker died', '15')
   .option('--max-stalled <n>', 'redeliveries of one partition before it fails the run', '3')

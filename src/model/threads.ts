@@ -21,8 +21,10 @@ export interface ThreadLayout {
 
 /**
  * The layout for `backend` on `cores` cores (docs/native.md, "Thread model"), with `workers`
- * as the user set it or undefined: one worker thread per core by default, on
- * every backend.
+ * as the user set it or undefined. By default one worker thread per core on wasm and cpu; on
+ * tensorflow one fewer (at least 1), since the model host is busy as much as a worker: measured
+ * on 2 cores, 1 worker + host beats 2 workers + host by 4–6% on the large and mid MLPs and loses
+ * 3% on the linear model, whose call is all overhead (docs/native.md, "Benchmark").
  *
  * wasm and cpu are single-threaded per model: each worker thread loads the model and runs it.
  * Native TensorFlow is ONE runtime per process: every thread that loads tfjs-node starts a
@@ -34,12 +36,12 @@ export interface ThreadLayout {
  * after the other. With no worker thread (`serve.workers` 0) the model runs in the main thread.
  *
  * @example
- * threadLayout('tensorflow', 2) // { workers: 2, intraOpThreads: 2, interOpThreads: 1, note: 'the model runs in one host thread: …' }
+ * threadLayout('tensorflow', 2) // { workers: 1, intraOpThreads: 2, interOpThreads: 1, note: 'the model runs in one host thread: …' }
  * threadLayout('wasm', 2) // { workers: 2, intraOpThreads: null, interOpThreads: null, note: null }
  */
 export function threadLayout(backend: string, cores: number, workers?: number): ThreadLayout {
-  const count = workers ?? cores;
-  if (backend !== 'tensorflow') return { workers: count, intraOpThreads: null, interOpThreads: null, note: null };
+  if (backend !== 'tensorflow') return { workers: workers ?? cores, intraOpThreads: null, interOpThreads: null, note: null };
+  const count = workers ?? Math.max(1, cores - 1);
   return { workers: count, intraOpThreads: cores, interOpThreads: 1, note: count > 0 ? hostNote(cores) : null };
 }
 
@@ -73,7 +75,7 @@ export function modelBackend(config: Record<string, unknown>): string {
  * TensorFlow's pools as a side effect (main thread).
  *
  * @example
- * layoutFor({ model: { type: 'tfjs', backend: 'auto' }, execution: {} }) // after npm run native, 2 cores: { workers: 2, intraOpThreads: 2, … }
+ * layoutFor({ model: { type: 'tfjs', backend: 'auto' }, execution: {} }) // after npm run native, 2 cores: { workers: 1, intraOpThreads: 2, … }
  */
 export function layoutFor(config: Record<string, unknown>, workers?: number): ThreadLayout {
   const layout = threadLayout(modelBackend(config), os.availableParallelism(), workers);

@@ -20,9 +20,11 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { initBackend } from '../../src/model/backend.js';
 import { storageSaveHandler } from '../../src/model/io-handler.js';
 
-test('threadLayout: one worker thread per core on every backend; on tensorflow the model runs in one host thread sized to the cores', () => {
+test('threadLayout: one worker thread per core on wasm and cpu; on tensorflow one fewer (at least 1) around one host thread sized to the cores', () => {
   const note = (cores: number) => `the model runs in one host thread: the process's one TensorFlow runtime, ${cores} intra-op thread${cores === 1 ? '' : 's'} (docs/native.md)`;
-  assert.deepEqual(threadLayout('tensorflow', 2), { workers: 2, intraOpThreads: 2, interOpThreads: 1, note: note(2) });
+  assert.deepEqual(threadLayout('tensorflow', 2), { workers: 1, intraOpThreads: 2, interOpThreads: 1, note: note(2) });
+  assert.deepEqual(threadLayout('tensorflow', 8), { workers: 7, intraOpThreads: 8, interOpThreads: 1, note: note(8) });
+  assert.deepEqual(threadLayout('tensorflow', 2, 2), { workers: 2, intraOpThreads: 2, interOpThreads: 1, note: note(2) });
   assert.deepEqual(threadLayout('tensorflow', 8, 1), { workers: 1, intraOpThreads: 8, interOpThreads: 1, note: note(8) });
   assert.deepEqual(threadLayout('tensorflow', 1), { workers: 1, intraOpThreads: 1, interOpThreads: 1, note: note(1) });
   // No worker thread (serve.workers 0): the model runs in the main thread, no host.
@@ -45,7 +47,7 @@ test('auto is tensorflow exactly where tfjs-node is built, and says why', () => 
   assert.equal(backendReason('cpu'), 'configured');
 });
 
-test('a run on auto uses tensorflow, one worker per core, and keeps TensorFlow\'s C++ log lines (CPU feature banner) off stderr', { skip: needsNative() }, () => {
+test('a run on auto uses tensorflow, one worker fewer than the cores (at least 1), and keeps TensorFlow\'s C++ log lines (CPU feature banner) off stderr', { skip: needsNative() }, () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-native-'));
   try {
     // The quickstart without its `execution.workers`: the worker count comes from the thread model.
@@ -60,7 +62,7 @@ test('a run on auto uses tensorflow, one worker per core, and keeps TensorFlow\'
     const r = sluice(['run', path.join(dir, 'pipeline.json'), '--json'], { env });
     assert.equal(r.status, 0, r.stderr);
     const summary = JSON.parse(r.stdout);
-    assert.equal(summary.workers, os.availableParallelism());
+    assert.equal(summary.workers, Math.max(1, os.availableParallelism() - 1));
     assert.equal(summary.stageFacts['/model'].backend, 'tensorflow');
     assert.equal(summary.model.backendReason, 'auto: @tensorflow/tfjs-node is installed with its addon');
     assert.doesNotMatch(r.stderr, /cpu_feature_guard|This TensorFlow binary is optimized/);
