@@ -23,8 +23,8 @@ export interface ThreadLayout {
  * The layout for `backend` on `cores` cores (docs/native.md, "Thread model"), with `workers`
  * as the user set it or undefined. By default one worker thread per core on wasm and cpu; on
  * tensorflow one fewer (at least 1), since the model host is busy as much as a worker: measured
- * on 2 cores, 1 worker + host beats 2 workers + host by 4–6% on the large and mid MLPs and loses
- * 3% on the linear model, whose call is all overhead (docs/native.md, "Benchmark").
+ * on 2 cores, 1 worker + host beats 2 workers + host by 2–6% on the large and mid MLPs and loses
+ * 3–10% on the linear model, whose call is all overhead (docs/native.md, "Thread model").
  *
  * wasm and cpu are single-threaded per model: each worker thread loads the model and runs it.
  * Native TensorFlow is ONE runtime per process: every thread that loads tfjs-node starts a
