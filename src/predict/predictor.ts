@@ -9,6 +9,7 @@ import { DEFAULT_TASK_TIMEOUT_MS, ThreadHealth } from './thread-health.js';
 import type { BatchTask } from './worker.js';
 import { layoutFor } from '../model/threads.js';
 import { modelHostFor, withHost } from '../model/host.js';
+import { keepRecordsYoung } from '../runtime/pool.js';
 
 /** A pipeline ready to predict in memory: its model loaded (in this thread or in each worker thread). */
 export interface Predictor {
@@ -103,6 +104,8 @@ export async function predictorFor(loaded: LoadedConfig, graph: Graph, threads: 
 
 /** Worker threads for one pipeline, set up as the batch engine's pool (`runtime/pool.ts`): each loads the model as it starts. */
 function startPredictPool(loaded: LoadedConfig, threads: number): Piscina<BatchTask, BatchResult> {
+  // Records wait in their batch here too: measured on predict() with threads (docs/online.md).
+  keepRecordsYoung();
   const host = modelHostFor(loaded);
   const pool = new Piscina<BatchTask, BatchResult>({
     filename: new URL('./worker-entry.cjs', import.meta.url).href, // CommonJS entry: see worker-entry.cts
