@@ -1,7 +1,7 @@
 // Runs the compiled tests (`node --test`, one file at a time) with TMPDIR pointing at a fresh
 // folder that is removed when the run ends, passed or failed or interrupted. Tests make temporary
 // folders (outputs, model copies, the S3 and GCS emulators' stores) through os.tmpdir(), and
-// before this a run left ~0.5 GB of them behind: two days of runs filled a 250 GB disk.
+// many leave them: 13 GB of them were in /tmp when a CI run failed for want of disk space.
 //
 // Usage: node scripts/run-tests.mjs [test files…]   (default: every dist/test/**/*.test.js)
 import { spawn } from 'node:child_process';

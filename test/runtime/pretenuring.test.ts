@@ -1,7 +1,7 @@
 /**
  * `keepRecordsYoung` (runtime/pool.ts): before the worker threads start, V8's allocation-site
  * pretenuring is turned off for the process, so records that wait in their batch stay in the
- * young generation and die there (docs/performance.md, "Memory"). `setFlagsFromString` ignores a
+ * young generation and die there (docs/performance.md, "Records stay in the young generation"). `setFlagsFromString` ignores a
  * flag it does not know without a word, so a misspelt or renamed flag would silently undo the
  * fix: these tests run a child Node that would pretenure, with V8's own trace of its decisions.
  */
