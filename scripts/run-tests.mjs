@@ -24,6 +24,10 @@ function testFiles() {
 
 const files = process.argv.length > 2 ? process.argv.slice(2) : testFiles();
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-tests-'));
+// The folder stands in for /tmp, so it gets /tmp's mode: mkdtemp makes it 0700, and tests that run
+// the CLI as another user (test/cli/unreadable.test.ts runs it as user 65534 when root) need to
+// enter it.
+fs.chmodSync(tmp, 0o1777);
 const removeTmp = () => fs.rmSync(tmp, { recursive: true, force: true });
 
 const child = spawn(process.execPath, ['--test', '--test-concurrency=1', ...files], {

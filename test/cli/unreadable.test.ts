@@ -15,9 +15,13 @@ import { CLI, ROOT, assertOnePrefix } from '../helpers/cli.js';
 const NOBODY = 65534;
 const asRoot = process.getuid?.() === 0;
 
-/** Whether user 65534 can run node and read the compiled CLI (each path component must let it through). */
+/**
+ * Whether user 65534 can run node, read the compiled CLI and write in the temporary folder the
+ * project copies are made in (each path component must let it through).
+ */
 function nobodyCanRun(): boolean {
-  const r = spawnSync(process.execPath, ['-e', `require('fs').accessSync(${JSON.stringify(CLI)}, require('fs').constants.R_OK)`], { uid: NOBODY, gid: NOBODY, stdio: 'ignore' });
+  const check = `const fs = require('fs'); fs.accessSync(${JSON.stringify(CLI)}, fs.constants.R_OK); fs.accessSync(${JSON.stringify(os.tmpdir())}, fs.constants.W_OK | fs.constants.X_OK)`;
+  const r = spawnSync(process.execPath, ['-e', check], { uid: NOBODY, gid: NOBODY, stdio: 'ignore' });
   return r.status === 0;
 }
 
