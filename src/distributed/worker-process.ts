@@ -86,7 +86,7 @@ export async function runWorkerProcess(o: WorkerProcessOptions): Promise<void> {
     // The first job's config starts the threads loading its model; a later run's config is
     // loaded by each thread on its first task of that run (runtime/worker.ts caches by config).
     const layout = layoutFor(data.loaded.config as unknown as Record<string, unknown>, o.threads);
-    const poolKey = `${layout.workers}${layout.intraOpThreads === null ? '' : ' + model host'}`;
+    const poolKey = `${layout.workers}${layout.host ? ' + model host' : ''}`;
     let pool = pools.get(poolKey);
     if (!pool) {
       if (layout.note) o.log(`sluice: worker: "${data.loaded.config.name}": ${layout.note}`);

@@ -156,7 +156,7 @@ const connections = new Map<string, Connection>();
 
 /**
  * The model of `request`, loaded in the host thread `host` (its files read through `storage`,
- * this thread's); null when the host could not run it on tensorflow (it then loads in this
+ * this thread's); null when the host could not run it on its backend (it then loads in this
  * thread, as without a host). After a restart of the host the model is loaded again, and the
  * batches cut off are predicted again: a restart costs a worker no records and no attempts.
  */
@@ -196,7 +196,7 @@ export async function hostedModel(host: string, request: ModelRequest, storage: 
   const outputs = (records: KeyedInstance[]) =>
     retrying(async () => {
       const { epoch, loaded } = await loadedNow();
-      if (!loaded) throw new Error('the restarted model host could not load the model on tensorflow');
+      if (!loaded) throw new Error('the restarted model host could not load the model on its backend');
       const answer = (await c.call('predict', { handle: loaded.handle, count: records.length, columns: packColumns(model.bindings, records) }, undefined, epoch)) as HostedPrediction;
       hostTensors = answer.tensors;
       return answer.outputs;

@@ -1,6 +1,7 @@
 /**
  * The model host thread (docs/native.md, "Thread model"): the one thread of a process that
- * loads TensorFlow's runtime and runs its models, for every worker thread of a pool. Workers
+ * loads TensorFlow's runtime and runs its models, for every worker thread of a pool (or, for a
+ * single worker on wasm or cpu, the thread its model runs in beside it: threads.ts). Workers
  * send packed batches; the host runs the model on them, one batch after the other, and
  * answers the output tensors' values (the worker splits them per record: a few typed arrays
  * cross threads, not a value per record), or the error for the worker to bisect on.
@@ -15,13 +16,13 @@ import { workerStorage } from './host-storage.js';
 import type { HostedLoad, HostedPrediction } from './host-client.js';
 import type { OutputValues } from './batch.js';
 import type { LoadedModel } from './load.js';
-import { loadHere, type ModelRequest } from './open.js';
+import { loadHere, requestBackend, type ModelRequest } from './open.js';
 
-const { name } = workerData as { name: string };
-// TensorFlow's library takes most of a second to load: begin at once, while the workers start
-// and before any asks for its model. If it cannot load, the model's own load says why (or,
-// for `auto`, falls back to wasm, and the workers load their own).
-initBackend('tensorflow').catch(() => undefined);
+const { name, backend } = workerData as { name: string; backend: 'tensorflow' | 'wasm' | 'cpu' };
+// TensorFlow's library takes most of a second to load (wasm's module a fraction of one): begin
+// at once, while the workers start and before any asks for its model. If it cannot load, the
+// model's own load says why (or, for `auto`, falls back to wasm, and the workers load their own).
+initBackend(backend).catch(() => undefined);
 
 interface Held {
   handle: number;
@@ -33,6 +34,8 @@ const byHandle = new Map<number, { key: string; held: Held }>();
 let nextHandle = 0;
 
 async function load(request: ModelRequest, storage: Storage): Promise<HostedLoad | null> {
+  // A model of another backend than this host's is loaded by the worker that asks.
+  if (requestBackend(request) !== backend) return null;
   const key = JSON.stringify(request);
   let held = byRequest.get(key);
   if (!held) {
@@ -43,14 +46,14 @@ async function load(request: ModelRequest, storage: Storage): Promise<HostedLoad
     held.model.catch(() => release(held!.handle, true));
   }
   const model = await held.model;
-  if (model.backend !== 'tensorflow') {
+  if (model.backend !== backend) {
     // TensorFlow would not start here (auto fell back): the workers load their own wasm models.
     release(held.handle, true);
     return null;
   }
   held.refs++;
-  const { format, backend, signature, bindings, outputNames, maxBatch } = model;
-  return { handle: held.handle, model: { format, backend, signature, bindings, outputNames, maxBatch }, tensors: liveTensors() ?? 0 };
+  const { format, signature, bindings, outputNames, maxBatch } = model;
+  return { handle: held.handle, model: { format, backend: model.backend, signature, bindings, outputNames, maxBatch }, tensors: liveTensors() ?? 0 };
 }
 
 function release(handle: number, all = false): void {

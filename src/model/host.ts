@@ -1,16 +1,18 @@
 /**
  * Starting the model host (docs/native.md, "Thread model"): on the tensorflow backend a pool's
  * worker threads do the record work (read, decode, key, write) on every core, and one more
- * thread owns the process's one TensorFlow runtime and runs their batches. One host serves
- * every pool of the process (two hosts would be two runtimes); each pool that runs a
- * tensorflow model holds it, names it in its threads' `workerData.modelHost`, and lets go of
- * it when the pool ends. The host stops when the last pool lets go.
+ * thread owns the process's one TensorFlow runtime and runs their batches. One host per backend
+ * serves every pool of the process (two tensorflow hosts would be two runtimes); each pool whose
+ * layout puts its model in the host (threads.ts: tensorflow, or wasm and cpu with one worker)
+ * holds it, names it in its threads' `workerData.modelHost`, and lets go of it when the pool
+ * ends. The host stops when the last pool lets go.
  */
 import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import { BroadcastChannel, Worker } from 'node:worker_threads';
 import type { LoadedConfig } from '../config/load.js';
 import { holdNativeAddon } from './native.js';
-import { modelBackend } from './threads.js';
+import { modelBackend, threadLayout } from './threads.js';
 
 export interface ModelHost {
   /** The host's channel name, for the pool's `workerData.modelHost`. */
@@ -27,6 +29,8 @@ export interface ModelHost {
 
 interface Running {
   name: string;
+  /** The backend the host thread runs its models on. */
+  backend: string;
   thread: Worker;
   holders: number;
   closing: boolean;
@@ -38,11 +42,12 @@ interface Running {
   restarting: Promise<void> | null;
 }
 
-let running: Running | null = null;
+/** The process's host thread of each backend. */
+const running = new Map<string, Running>();
 
-/** A host thread serving the channel `name`. */
-function spawn(name: string): Worker {
-  const thread = new Worker(new URL('./host-entry.cjs', import.meta.url), { workerData: { name } });
+/** A host thread serving the channel `name`, running models on `backend`. */
+function spawn(name: string, backend: string): Worker {
+  const thread = new Worker(new URL('./host-entry.cjs', import.meta.url), { workerData: { name, backend } });
   thread.unref();
   return thread;
 }
@@ -50,14 +55,14 @@ function spawn(name: string): Worker {
 /** How long a hung host thread gets to end before its replacement starts anyway. */
 const TERMINATE_WAIT_MS = 2000;
 
-function start(): Running {
+function start(backend: string): Running {
   const name = `sluice-model-host-${process.pid}-${randomUUID()}`;
-  const thread = spawn(name);
+  const thread = spawn(name, backend);
   // After the host starts loading TensorFlow, not before: the two loads wait for each other
   // (the dynamic loader's lock) instead of one after the other, and the host cannot be stopped
   // in between, since stopping it is this thread's to do (see holdNativeAddon: ~0.4 s sooner).
-  holdNativeAddon();
-  const host: Running = { name, thread, holders: 0, closing: false, notify: new BroadcastChannel(name), gone: () => undefined, restarting: null };
+  if (backend === 'tensorflow') holdNativeAddon();
+  const host: Running = { name, backend, thread, holders: 0, closing: false, notify: new BroadcastChannel(name), gone: () => undefined, restarting: null };
   host.notify.unref();
   // When the host dies, every worker connected to it is told, and so is any that says hello
   // later (a thread replacing a dead one): their calls fail instead of waiting for ever.
@@ -65,7 +70,7 @@ function start(): Running {
   const gone = (why: string) => {
     if (host.closing || reason !== null) return;
     reason = why;
-    if (running === host) running = null; // the next pool starts a new one
+    if (running.get(host.backend) === host) running.delete(host.backend); // the next pool starts a new one
     host.notify.postMessage({ gone: reason });
   };
   host.notify.onmessage = (event) => {
@@ -96,7 +101,7 @@ function restart(host: Running): Promise<void> {
     // ever: its replacement does not wait for it longer than TERMINATE_WAIT_MS.
     await Promise.race([old.terminate(), new Promise((resolve) => setTimeout(resolve, TERMINATE_WAIT_MS).unref())]);
     if (host.closing) return;
-    host.thread = spawn(host.name);
+    host.thread = spawn(host.name, host.backend);
     watch(host, host.thread, host.gone);
     // Calls in flight to the old thread are cut off and made again on the new one (host-client.ts).
     host.notify.postMessage({ restarted: true });
@@ -105,16 +110,21 @@ function restart(host: Running): Promise<void> {
 }
 
 /**
- * The model host for a pool running `loaded`, or null when its model does not run on tensorflow
- * (wasm and cpu run one model per worker thread). The host loads nothing until a worker asks.
+ * The model host for a pool of `workers` threads running `loaded`, or null when its layout runs
+ * the model in each worker (threads.ts: wasm and cpu with more than one worker, or a model stage
+ * of a user module). The host loads no model until a worker asks.
  *
  * @example
- * const host = modelHostFor(loaded); // tensorflow backend: the process's host thread
+ * const host = modelHostFor(loaded, 1); // tensorflow, or one worker on wasm: the process's host thread
  * new Piscina({ …, workerData: { loaded, modelHost: host?.name } });
  */
-export function modelHostFor(loaded: LoadedConfig): ModelHost | null {
-  if (modelBackend(loaded.config as unknown as Record<string, unknown>) !== 'tensorflow') return null;
-  const host = (running ??= start());
+export function modelHostFor(loaded: LoadedConfig, workers: number): ModelHost | null {
+  const config = loaded.config as unknown as Record<string, unknown>;
+  if ((config.model as { type?: unknown } | undefined)?.type !== 'tfjs') return null;
+  const backend = modelBackend(config);
+  if (!threadLayout(backend, os.availableParallelism(), workers).host) return null;
+  let host = running.get(backend);
+  if (!host) running.set(backend, (host = start(backend)));
   host.holders++;
   let closed = false;
   return {
@@ -125,7 +135,7 @@ export function modelHostFor(loaded: LoadedConfig): ModelHost | null {
       closed = true;
       if (--host.holders > 0) return;
       host.closing = true;
-      if (running === host) running = null;
+      if (running.get(backend) === host) running.delete(backend);
       host.notify.close();
       await host.thread.terminate();
     },

@@ -1,8 +1,9 @@
 /**
  * Opening the model stage's model, in one of two places: in this thread (wasm and cpu: one
- * model per worker thread), or, on the tensorflow backend in a worker thread of a pool, in the
- * process's model host thread, which owns the one TensorFlow runtime (docs/native.md, "Thread
- * model"). Either way the stage gets a LoadedModel and cannot tell which.
+ * model per worker thread), or, when the pool's layout says so (model/threads.ts: tensorflow,
+ * or one worker on wasm or cpu), in the process's model host thread, which owns the one
+ * TensorFlow runtime (docs/native.md, "Thread model"). Either way the stage gets a LoadedModel
+ * and cannot tell which.
  */
 import type { Storage } from '../storage/types.js';
 import { setTensorMeter } from '../core/tensors.js';
@@ -31,16 +32,16 @@ export async function loadHere(storage: Storage, request: ModelRequest): Promise
 }
 
 /**
- * The model a request names: from the process's model host when this thread has one and the
- * model runs on tensorflow, else loaded here. A host that could not start TensorFlow (it fell
- * back to wasm) hands the model back to be loaded here.
+ * The model a request names: from the process's model host when this thread has one, else
+ * loaded here. A host of another backend than the request's, or one that could not start
+ * TensorFlow (it fell back to wasm), hands the model back to be loaded here.
  *
  * @example
  * const model = await openModel(storage, { kind: 'tfjs', uri: '/m/model.json', options: { backend: 'auto', features, batchSize: 256 } });
  */
 export async function openModel(storage: Storage, request: ModelRequest): Promise<LoadedModel> {
   const host = modelHostName();
-  if (host && requestBackend(request) === 'tensorflow') {
+  if (host) {
     const hosted = await hostedModel(host, request, storage);
     if (hosted) return hosted;
   }

@@ -9,8 +9,10 @@ import { resolveBackend, type BackendName } from './backend.js';
 
 /** How a process runs its models: worker threads, and TensorFlow's own thread pools per runtime. */
 export interface ThreadLayout {
-  /** Worker threads, each running whole partitions (read, decode, key, write; the model too, on wasm and cpu). */
+  /** Worker threads, each running whole partitions (read, decode, key, write; the model too, unless `host`). */
   workers: number;
+  /** Whether the model runs in the process's model host thread (model/host.ts) instead of in each worker. */
+  host: boolean;
   /** TensorFlow's intra-op threads of the process's one runtime (in the model host thread); null for wasm/cpu. */
   intraOpThreads: number | null;
   /** TensorFlow's inter-op threads of that runtime; null for wasm/cpu. */
@@ -26,7 +28,11 @@ export interface ThreadLayout {
  * on 2 cores, 1 worker + host beats 2 workers + host by 2–6% on the large and mid MLPs and loses
  * 3–10% on the linear model, whose call is all overhead (docs/native.md, "Thread model").
  *
- * wasm and cpu are single-threaded per model: each worker thread loads the model and runs it.
+ * wasm and cpu are single-threaded per model: each worker thread loads the model and runs it,
+ * except with exactly one worker on a machine of more cores: then the model runs in the host
+ * thread, so that the worker decodes and writes the next batch while the model runs this one
+ * on another core, still one copy of the model (docs/performance.md, "One worker"). With more
+ * workers one host thread would serialise models that the workers run side by side.
  * Native TensorFlow is ONE runtime per process: every thread that loads tfjs-node starts a
  * runtime of its own, two of them sized to every core fight for the cores (measured slower
  * than one), and two runtimes in one process's threads crashed the process (a segfault about
@@ -36,18 +42,26 @@ export interface ThreadLayout {
  * after the other. With no worker thread (`serve.workers` 0) the model runs in the main thread.
  *
  * @example
- * threadLayout('tensorflow', 2) // { workers: 1, intraOpThreads: 2, interOpThreads: 1, note: 'the model runs in one host thread: …' }
- * threadLayout('wasm', 2) // { workers: 2, intraOpThreads: null, interOpThreads: null, note: null }
+ * threadLayout('tensorflow', 2) // { workers: 1, host: true, intraOpThreads: 2, interOpThreads: 1, note: 'the model runs in one host thread: …' }
+ * threadLayout('wasm', 2) // { workers: 2, host: false, intraOpThreads: null, interOpThreads: null, note: null }
+ * threadLayout('wasm', 2, 1) // { workers: 1, host: true, …, note: 'the model runs in its own thread …' }
  */
 export function threadLayout(backend: string, cores: number, workers?: number): ThreadLayout {
-  if (backend !== 'tensorflow') return { workers: workers ?? cores, intraOpThreads: null, interOpThreads: null, note: null };
+  if (backend !== 'tensorflow') {
+    const count = workers ?? cores;
+    const host = count === 1 && cores > 1;
+    return { workers: count, host, intraOpThreads: null, interOpThreads: null, note: host ? ONE_WORKER_HOST_NOTE : null };
+  }
   const count = workers ?? Math.max(1, cores - 1);
-  return { workers: count, intraOpThreads: cores, interOpThreads: 1, note: count > 0 ? hostNote(cores) : null };
+  return { workers: count, host: count > 0, intraOpThreads: cores, interOpThreads: 1, note: count > 0 ? hostNote(cores) : null };
 }
 
 /** The summary's line for a run whose model runs in the model host thread. */
 export const hostNote = (cores: number) =>
   `the model runs in one host thread: the process's one TensorFlow runtime, ${cores} intra-op thread${cores === 1 ? '' : 's'} (docs/native.md)`;
+
+/** The summary's line for one worker on wasm or cpu, whose model runs in the host thread. */
+export const ONE_WORKER_HOST_NOTE = 'the model runs in its own thread while the worker decodes the next batch (docs/performance.md)';
 
 /**
  * Sizes TensorFlow's thread pools for the layout (TF_NUM_INTRAOP_THREADS and

@@ -106,7 +106,7 @@ export async function predictorFor(loaded: LoadedConfig, graph: Graph, threads: 
 function startPredictPool(loaded: LoadedConfig, threads: number): Piscina<BatchTask, BatchResult> {
   // Records wait in their batch here too: measured on predict() with threads (docs/online.md).
   keepRecordsYoung();
-  const host = modelHostFor(loaded);
+  const host = modelHostFor(loaded, threads);
   const pool = new Piscina<BatchTask, BatchResult>({
     filename: new URL('./worker-entry.cjs', import.meta.url).href, // CommonJS entry: see worker-entry.cts
     minThreads: threads,

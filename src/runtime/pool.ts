@@ -42,7 +42,7 @@ export function keepRecordsYoung(): void {
  */
 export function startPool(loaded: LoadedConfig, threads: number): PartitionPool {
   keepRecordsYoung();
-  const host = modelHostFor(loaded);
+  const host = modelHostFor(loaded, threads);
   const pool = new Piscina<PartitionTask, PartitionResult>({
     filename: new URL('./worker-entry.cjs', import.meta.url).href, // CommonJS entry: see worker-entry.cts
     minThreads: threads,

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ROOT, sluice } from '../helpers/cli.js';
 import { needsNative } from '../helpers/native.js';
-import { modelBackend, threadLayout } from '../../src/model/threads.js';
+import { modelBackend, ONE_WORKER_HOST_NOTE, threadLayout } from '../../src/model/threads.js';
 import { backendReason, resolveBackend } from '../../src/model/backend.js';
 import { nativeProblem } from '../../src/model/native.js';
 import { buildGraph } from '../../src/graph/build.js';
@@ -20,17 +20,23 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { initBackend } from '../../src/model/backend.js';
 import { storageSaveHandler } from '../../src/model/io-handler.js';
 
-test('threadLayout: one worker thread per core on wasm and cpu; on tensorflow one fewer (at least 1) around one host thread sized to the cores', () => {
+test('threadLayout: one worker thread per core on wasm and cpu (one worker: the model in a host thread beside it); on tensorflow one fewer (at least 1) around one host thread sized to the cores', () => {
   const note = (cores: number) => `the model runs in one host thread: the process's one TensorFlow runtime, ${cores} intra-op thread${cores === 1 ? '' : 's'} (docs/native.md)`;
-  assert.deepEqual(threadLayout('tensorflow', 2), { workers: 1, intraOpThreads: 2, interOpThreads: 1, note: note(2) });
-  assert.deepEqual(threadLayout('tensorflow', 8), { workers: 7, intraOpThreads: 8, interOpThreads: 1, note: note(8) });
-  assert.deepEqual(threadLayout('tensorflow', 2, 2), { workers: 2, intraOpThreads: 2, interOpThreads: 1, note: note(2) });
-  assert.deepEqual(threadLayout('tensorflow', 8, 1), { workers: 1, intraOpThreads: 8, interOpThreads: 1, note: note(8) });
-  assert.deepEqual(threadLayout('tensorflow', 1), { workers: 1, intraOpThreads: 1, interOpThreads: 1, note: note(1) });
+  assert.deepEqual(threadLayout('tensorflow', 2), { workers: 1, host: true, intraOpThreads: 2, interOpThreads: 1, note: note(2) });
+  assert.deepEqual(threadLayout('tensorflow', 8), { workers: 7, host: true, intraOpThreads: 8, interOpThreads: 1, note: note(8) });
+  assert.deepEqual(threadLayout('tensorflow', 2, 2), { workers: 2, host: true, intraOpThreads: 2, interOpThreads: 1, note: note(2) });
+  assert.deepEqual(threadLayout('tensorflow', 8, 1), { workers: 1, host: true, intraOpThreads: 8, interOpThreads: 1, note: note(8) });
+  assert.deepEqual(threadLayout('tensorflow', 1), { workers: 1, host: true, intraOpThreads: 1, interOpThreads: 1, note: note(1) });
   // No worker thread (serve.workers 0): the model runs in the main thread, no host.
-  assert.deepEqual(threadLayout('tensorflow', 2, 0), { workers: 0, intraOpThreads: 2, interOpThreads: 1, note: null });
-  assert.deepEqual(threadLayout('wasm', 2), { workers: 2, intraOpThreads: null, interOpThreads: null, note: null });
-  assert.deepEqual(threadLayout('cpu', 4, 3), { workers: 3, intraOpThreads: null, interOpThreads: null, note: null });
+  assert.deepEqual(threadLayout('tensorflow', 2, 0), { workers: 0, host: false, intraOpThreads: 2, interOpThreads: 1, note: null });
+  assert.deepEqual(threadLayout('wasm', 2), { workers: 2, host: false, intraOpThreads: null, interOpThreads: null, note: null });
+  assert.deepEqual(threadLayout('cpu', 4, 3), { workers: 3, host: false, intraOpThreads: null, interOpThreads: null, note: null });
+  // One worker on more cores than one: the model runs on another core while the worker decodes.
+  assert.deepEqual(threadLayout('wasm', 2, 1), { workers: 1, host: true, intraOpThreads: null, interOpThreads: null, note: ONE_WORKER_HOST_NOTE });
+  assert.deepEqual(threadLayout('cpu', 8, 1), { workers: 1, host: true, intraOpThreads: null, interOpThreads: null, note: ONE_WORKER_HOST_NOTE });
+  // One core: nothing to overlap with.
+  assert.deepEqual(threadLayout('wasm', 1), { workers: 1, host: false, intraOpThreads: null, interOpThreads: null, note: null });
+  assert.deepEqual(threadLayout('wasm', 1, 1), { workers: 1, host: false, intraOpThreads: null, interOpThreads: null, note: null });
 });
 
 test('modelBackend: auto resolved for tfjs; a user-module model stage counts as wasm', () => {
@@ -164,4 +170,6 @@ test('serve.workers on tensorflow is kept (0 stays the server\'s own thread, no 
   assert.deepEqual(settings('tensorflow', 1), [1, note]);
   assert.deepEqual(settings('tensorflow', 3), [3, note]);
   assert.deepEqual(settings('wasm', 3), [3, undefined]);
+  // One worker on wasm: its model runs in the host thread beside it (threads.ts), where there is a core to spare.
+  assert.deepEqual(settings('wasm', 1), [1, cores > 1 ? ONE_WORKER_HOST_NOTE : undefined]);
 });
