@@ -1,4 +1,5 @@
 import type { Piscina } from 'piscina';
+import { isWorkerReset } from '../core/worker-reset.js';
 import type { HostedPool } from '../model/host.js';
 import type { BatchResult } from './rows.js';
 import type { BatchTask } from './worker.js';
@@ -46,6 +47,8 @@ export class ThreadHealth {
       if (this.closed) throw err;
       // A thread that died rejects its task too: probe either way, so readiness follows.
       this.threadLost();
+      // A model that left its thread useless (a wasm module aborted) may have run in the host.
+      if (isWorkerReset(err)) void this.pool.restartModelHost?.();
       if (!signal.aborted) throw err;
       // What hung may be a model call in the model host rather than the thread: a fresh host too.
       void this.pool.restartModelHost?.();

@@ -102,8 +102,9 @@ export async function attemptPartition(
       new LiveCounters(task.counters).subtract({ ...left, bytes: left.bytesRead });
       if (runSignal.aborted) return undefined;
       const reason: unknown = stop.signal.aborted ? stop.signal.reason : err;
-      // What hung may be a model call in the model host rather than the worker: a fresh host too.
-      if (reason instanceof AttemptTimeout) await pool.restartModelHost?.();
+      // What hung may be a model call in the model host rather than the worker, and a model
+      // that left its thread useless (a wasm module aborted) may have run there: a fresh host too.
+      if (reason instanceof AttemptTimeout || isWorkerReset(reason)) await pool.restartModelHost?.();
       if (reason instanceof AttemptTimeout && reason.call) {
         const verdict = hangs.record(reason.call, reason.call.timeoutMs);
         policy.onRetry?.(`partition ${partition.id} (${where(partition)}) attempt ${n}: ${reason.message}; retrying on a fresh worker thread${NEXT[verdict]}`);
