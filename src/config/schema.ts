@@ -9,7 +9,7 @@ export const executionSchema = {
   type: 'object',
   description: 'How the run is executed: parallelism, partition size, error budget.',
   properties: {
-    workers: { type: 'integer', minimum: 1, description: 'Worker threads, each loading the model once (on the tensorflow backend, sending their batches to one model host thread instead: one TensorFlow runtime per process, using every core: docs/native.md). Default: the number of CPU cores; on tensorflow one fewer (at least 1), the host being the other.' },
+    workers: { type: 'integer', minimum: 1, description: 'Worker threads, each loading the model once (on the tensorflow backend, sending their batches to one model host thread instead: one TensorFlow runtime per process, using every core: docs/native.md; with exactly 1 worker on a machine of more cores, on any backend, so that the worker decodes while the model runs). Default: the number of CPU cores; on tensorflow one fewer (at least 1), the host being the other.' },
     partitionBytes: {
       type: 'integer',
       minimum: 1,
