@@ -8,6 +8,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { guardWasmMalloc } from './memory.js';
 import { nativeProblem, quietTensorFlowLogs, TFJS_NODE } from './native.js';
+import { tfjsBackendCpu, tfjsBackendWasm, tfjsCore, tfjsNode } from './tfjs-packages.js';
 
 /** The backends a `model` stage may ask for; `auto` is `tensorflow` where tfjs-node is built, else `wasm`. */
 export type BackendName = 'auto' | 'wasm' | 'cpu' | 'tensorflow';
@@ -72,9 +73,9 @@ const ready = new Map<string, Promise<void>>();
 /** Imports the package that registers `name` with tfjs-core (each at most once per thread). */
 async function register(name: Exclude<BackendName, 'auto'>): Promise<void> {
   if (name === 'cpu') {
-    await import('@tensorflow/tfjs-backend-cpu');
+    tfjsBackendCpu();
   } else if (name === 'wasm') {
-    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    const wasm = tfjsBackendWasm();
     // Must precede the backend's initialisation; in Node the wasm backend is single-threaded
     // (tfjs turns threads off there), so cores are used through worker threads instead.
     if (!wasmPathsSet) {
@@ -84,9 +85,7 @@ async function register(name: Exclude<BackendName, 'auto'>): Promise<void> {
   } else {
     try {
       quietTensorFlowLogs();
-      // A variable specifier: the package is optional and absent from the type graph.
-      const specifier: string = TFJS_NODE;
-      await import(specifier);
+      tfjsNode(TFJS_NODE);
     } catch (err: any) {
       if (err?.code === 'ERR_MODULE_NOT_FOUND' || err?.code === 'MODULE_NOT_FOUND') throw new Error(TFJS_NODE_MISSING);
       throw new Error(`backend "tensorflow": ${TFJS_NODE} failed to load: ${String(err?.message ?? err).split('\n')[0]}`);
@@ -124,7 +123,7 @@ export async function initBackend(name: BackendName): Promise<string> {
     wanted = 'wasm';
     await registered(wanted);
   }
-  const tf = await import('@tensorflow/tfjs-core');
+  const tf = tfjsCore();
   if (tf.getBackend() !== wanted) {
     // On failure tfjs has just warned why (the stack of the backend's init) on stderr.
     if (!(await tf.setBackend(wanted))) throw new Error(`backend "${wanted}" failed to initialise (see the warning above)`);

@@ -3,10 +3,14 @@
  * tensor split back into one JSON value per record. Values are copied straight between typed
  * arrays (no per-element JS arrays on the way in).
  */
-import * as tf from '@tensorflow/tfjs-core';
+import type * as Tf from '@tensorflow/tfjs-core';
+import { tfjsCore } from './tfjs-packages.js';
 import type { FeatureValue, Json, KeyedInstance } from '../core/types.js';
 import type { InputBinding } from './features.js';
 import { showShape } from './signature.js';
+
+// Loaded when this module is, as a static import did (see tfjs-packages.ts for why not `import`).
+const tf = tfjsCore();
 
 function valueKind(value: unknown): string {
   if (value === undefined) return 'nothing';
@@ -53,7 +57,7 @@ export function recordProblem(bindings: InputBinding[], record: KeyedInstance): 
  * @example
  * const t = inputTensor(binding, records, records.length); // e.g. float32 [B,64,64,1]
  */
-export function inputTensor(binding: InputBinding, records: KeyedInstance[], rows: number): tf.Tensor {
+export function inputTensor(binding: InputBinding, records: KeyedInstance[], rows: number): Tf.Tensor {
   const { size, input } = binding;
   const shape = [rows, ...binding.instanceShape];
   if (input.dtype === 'string') {
@@ -68,7 +72,7 @@ export function inputTensor(binding: InputBinding, records: KeyedInstance[], row
   for (let i = 0; i < records.length; i++) {
     values.set(records[i]!.features[binding.feature] as ArrayLike<number>, i * size);
   }
-  return tf.tensor(values, shape, input.dtype as tf.DataType);
+  return tf.tensor(values, shape, input.dtype as Tf.DataType);
 }
 
 /** One element as JSON: numbers stay numbers (bool outputs as 0/1), strings stay strings. */
@@ -145,10 +149,10 @@ export async function runBatch(
   bindings: InputBinding[],
   records: KeyedInstance[],
   rows: number,
-  run: (inputs: tf.Tensor[]) => Promise<tf.Tensor[]>,
+  run: (inputs: Tf.Tensor[]) => Promise<Tf.Tensor[]>,
 ): Promise<OutputValues[]> {
-  const inputs: tf.Tensor[] = [];
-  let outputs: tf.Tensor[] = [];
+  const inputs: Tf.Tensor[] = [];
+  let outputs: Tf.Tensor[] = [];
   try {
     for (const b of bindings) inputs.push(inputTensor(b, records, rows));
     outputs = await run(inputs);

@@ -5,13 +5,14 @@ import { joinUri } from '../storage/index.js';
 import { isStorageFailure } from '../storage/errors.js';
 import { readModelFile } from './cache.js';
 import { checkWeightPaths, weightSizeProblems } from './weights.js';
+import { tfjsCore } from './tfjs-packages.js';
 
 /**
  * tfjs-core is imported when a handler runs, not when this module loads: the CLI's coordinator
  * imports this module (through the model stage's `check`) and must validate a config without
  * loading tfjs.
  */
-const tfjsIo = async (): Promise<typeof io> => (await import('@tensorflow/tfjs-core')).io;
+const tfjsIo = async (): Promise<typeof io> => tfjsCore().io;
 
 /** The directory part of a URI of any scheme (`s3://b/m/model.json` → `s3://b/m`). */
 export function dirOf(uri: string): string {

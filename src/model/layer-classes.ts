@@ -7,6 +7,7 @@
  */
 
 import { createRequire } from 'node:module';
+import { tfjsCore, tfjsLayers } from './tfjs-packages.js';
 
 const require = createRequire(import.meta.url);
 
@@ -58,8 +59,8 @@ export async function unknownLayerClasses(json: any): Promise<string[]> {
   const topology = json?.modelTopology?.model_config ?? json?.modelTopology;
   const builtin = builtinClasses();
   if (builtin && [...layerClasses(topology)].every((name) => builtin.has(name))) return [];
-  const { serialization } = await import('@tensorflow/tfjs-core');
-  await import('@tensorflow/tfjs-layers'); // registers its classes
+  const { serialization } = tfjsCore();
+  tfjsLayers(); // registers its classes
   const known = serialization.SerializationMap.getMap().classNameMap;
   return [...layerClasses(topology)].filter((name) => !Object.hasOwn(known, name));
 }

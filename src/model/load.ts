@@ -15,6 +15,7 @@ import { readModelJson, storageLoadHandler } from './io-handler.js';
 import { readSignature, shortName, type ModelFormat, type ModelSignature } from './signature.js';
 import { CONFIG_PATHS, effectiveBatchSize, mapFeatures, type CheckPaths, type InputBinding } from './features.js';
 import { predictFrom, recordProblem, runBatch, type OutputValues } from './batch.js';
+import { tfjsConverter, tfjsLayers } from './tfjs-packages.js';
 
 /** A loaded model, ready to predict batches of records. */
 export interface LoadedModel {
@@ -77,8 +78,8 @@ export async function loadModel(storage: Storage, uri: string, options: LoadOpti
   const handler = storageLoadHandler(storage, uri);
   const runner = signature.format === 'layers-model'
     ? // Each worker imports only the tfjs package its model needs (~35-80 ms of start-up each).
-      withModel(await (await import('@tensorflow/tfjs-layers')).loadLayersModel(handler), (m) => layersRunner(m, bindings))
-    : withModel(await (await import('@tensorflow/tfjs-converter')).loadGraphModel(handler), (m) => graphRunner(m, bindings));
+      withModel(await tfjsLayers().loadLayersModel(handler), (m) => layersRunner(m, bindings))
+    : withModel(await tfjsConverter().loadGraphModel(handler), (m) => graphRunner(m, bindings));
   const outputs = (records: KeyedInstance[]) => runBatch(runner.bindings, records, fixed ?? records.length, runner.run);
   return {
     format: signature.format,

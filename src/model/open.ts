@@ -8,6 +8,7 @@
 import type { Storage } from '../storage/types.js';
 import { setTensorMeter } from '../core/tensors.js';
 import { resolveBackend } from './backend.js';
+import { tfjsCore } from './tfjs-packages.js';
 import { hostedModel, modelHostName } from './host-client.js';
 import type { LoadedModel } from './load.js';
 import type { ModelRequest } from './host-wire.js';
@@ -26,7 +27,7 @@ export async function loadHere(storage: Storage, request: ModelRequest): Promise
     : await (await import('./load.js')).loadModel(storage, request.uri, request.options);
   // The thread that holds the model's tensors counts them (leak checks, the `liveTensors` fact);
   // a worker whose model runs in the host holds none, and has no backend to ask.
-  const tf = await import('@tensorflow/tfjs-core');
+  const tf = tfjsCore();
   setTensorMeter(() => tf.memory().numTensors);
   return model;
 }

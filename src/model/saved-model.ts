@@ -23,6 +23,7 @@ import { predictFrom, recordProblem, type OutputValues } from './batch.js';
 import type { LoadedModel } from './load.js';
 import { mapSavedModelFeatures, readSavedModelSignature, savedModelDir, type SavedModelSignature } from './saved-model-signature.js';
 import { TFJS_NODE } from './native.js';
+import { tfjsNode } from './tfjs-packages.js';
 
 export interface SavedModelOptions {
   features: FeatureSpecMap;
@@ -121,8 +122,7 @@ export async function loadSavedModel(storage: Storage, uri: string, options: Sav
   const { bindings, problems } = mapSavedModelFeatures(signature, options.features, paths);
   if (problems.length) throw new SluiceError('SIGNATURE_MISMATCH', problems);
   const backend = await initBackend('tensorflow');
-  const specifier: string = TFJS_NODE;
-  const tfn: any = await import(specifier);
+  const tfn = tfjsNode(TFJS_NODE);
   const dir = await localSavedModel(storage, uri);
   // The session is shared by every loadSavedModel of this directory and tag set in the thread.
   const model = await tfn.node.loadSavedModel(dir, options.tags, options.signature);
