@@ -1,7 +1,7 @@
 /**
  * Backend selection for TensorFlow.js, once per thread.
  *
- * Every tfjs package is imported dynamically, on first use: the CLI's coordinator imports the
+ * Every tfjs package is loaded on first use (tfjs-packages.ts): the CLI's coordinator imports the
  * model stage to validate a config and must not pay for (or depend on) loading tfjs.
  */
 import path from 'node:path';
