@@ -8,11 +8,10 @@
  * ends. The host stops when the last pool lets go.
  */
 import { randomUUID } from 'node:crypto';
-import os from 'node:os';
 import { BroadcastChannel, Worker } from 'node:worker_threads';
 import type { LoadedConfig } from '../config/load.js';
 import { holdNativeAddon } from './native.js';
-import { modelBackend, threadLayout } from './threads.js';
+import { configLayout, modelBackend } from './threads.js';
 
 export interface ModelHost {
   /** The host's channel name, for the pool's `workerData.modelHost`. */
@@ -120,9 +119,8 @@ function restart(host: Running): Promise<void> {
  */
 export function modelHostFor(loaded: LoadedConfig, workers: number): ModelHost | null {
   const config = loaded.config as unknown as Record<string, unknown>;
-  if ((config.model as { type?: unknown } | undefined)?.type !== 'tfjs') return null;
+  if (!configLayout(config, workers).host) return null;
   const backend = modelBackend(config);
-  if (!threadLayout(backend, os.availableParallelism(), workers).host) return null;
   let host = running.get(backend);
   if (!host) running.set(backend, (host = start(backend)));
   host.holders++;

@@ -92,7 +92,17 @@ export function modelBackend(config: Record<string, unknown>): string {
  * layoutFor({ model: { type: 'tfjs', backend: 'auto' }, execution: {} }) // after npm run native, 2 cores: { workers: 1, intraOpThreads: 2, … }
  */
 export function layoutFor(config: Record<string, unknown>, workers?: number): ThreadLayout {
-  const layout = threadLayout(modelBackend(config), os.availableParallelism(), workers);
+  const layout = configLayout(config, workers);
   applyThreadLayout(layout);
   return layout;
+}
+
+/**
+ * `layoutFor` without the side effect. A model stage of a user module runs in each worker,
+ * whatever the count: only a tfjs model can be moved into the model host.
+ */
+export function configLayout(config: Record<string, unknown>, workers?: number): ThreadLayout {
+  const layout = threadLayout(modelBackend(config), os.availableParallelism(), workers);
+  const tfjs = (config.model as { type?: unknown } | undefined)?.type === 'tfjs';
+  return tfjs || !layout.host ? layout : { ...layout, host: false, note: null };
 }

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
 import { modelHostFor } from '../../src/model/host.js';
-import { ONE_WORKER_HOST_NOTE } from '../../src/model/threads.js';
+import { layoutFor, ONE_WORKER_HOST_NOTE } from '../../src/model/threads.js';
 import { ROOT, readParts, sluice, byKey } from '../helpers/cli.js';
 
 const oneCore = os.availableParallelism() < 2 ? 'one core: nothing to overlap the model with, so no host thread' : false;
@@ -26,6 +26,8 @@ test('the model host is started for one worker on wasm and cpu, not for two, nor
   }
   const userModel = loadConfig(quickstart, ['model.type=./my-model.js']);
   assert.equal(modelHostFor(userModel, 1), null);
+  // Nor does the summary say the model runs in its own thread.
+  assert.deepEqual(layoutFor(userModel.config as any, 1), { workers: 1, host: false, intraOpThreads: null, interOpThreads: null, note: null });
 });
 
 test('one worker on wasm: the model runs in its own thread, the summary says so, and every row equals a 2-worker run\'s', { skip: oneCore }, () => {
