@@ -24,7 +24,7 @@ import { measure, median, selfReported } from './measure.js';
 
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
 const BENCH = path.join(projectRoot, 'dist/bench');
-/** The young generation of Sluice's worker threads (src/runtime/pool.ts: 12 MB = 3 × 4 MB semi-spaces). */
+/** V8 as Sluice's worker threads run (src/runtime/pool.ts): a 12 MB young generation (3 × 4 MB semi-spaces), pretenuring off. */
 const WORKER_V8 = ['--max-semi-space-size=4', '--no-allocation-site-pretenuring'];
 const log = (msg: string): void => { process.stderr.write(`${msg}\n`); };
 
