@@ -1,6 +1,6 @@
 /**
  * Child of bench/record-path.ts (not a user figure): Sluice's record path alone, in this one
- * thread. Builds the pipeline's stages as a worker thread does (`createInstances`: decode, key,
+ * thread. Prepares the pipeline as `sluice run` does and creates its stages as a worker thread does (`createInstances`: decode, key,
  * the model loaded here, sinks), then runs every planned partition through `runPartition`
  * one after another and times that loop only: read, split, parse, features, key, batch,
  * predict, rows, write, every per-record object and Failure check included; start-up, model
@@ -11,10 +11,7 @@
  * Prints: {"rows": <n>, "loopSeconds": <s>}
  */
 import { loadConfig } from '../src/config/load.js';
-import { buildGraph } from '../src/graph/build.js';
-import { loadRegistry } from '../src/graph/plugins.js';
-import { storageFor } from '../src/storage/index.js';
-import { builtinCatalog } from '../stages/catalog.js';
+import { preparePipeline } from '../src/runtime/pipeline.js';
 import { createInstances, closeInstances } from '../src/runtime/instances.js';
 import { runPartition } from '../src/runtime/partition.js';
 import { planPartitions } from '../src/runtime/plan.js';
@@ -27,8 +24,8 @@ async function main(): Promise<void> {
   // The V8 setting of Sluice's worker threads (the young generation is the command line's).
   keepRecordsYoung();
   const loaded = loadConfig(pipeline, ['model.backend=wasm', 'execution.workers=1']);
-  const storage = storageFor(loaded.config);
-  const graph = buildGraph(loaded, await loadRegistry(loaded, builtinCatalog), storage);
+  // The graph as `sluice run` prepares it (registry, graph, checks), then the stages as a worker creates them.
+  const { graph, storage } = await preparePipeline(loaded);
   const instances = await createInstances(graph);
   const { partitions } = await planPartitions(graph);
   const start = performance.now();
